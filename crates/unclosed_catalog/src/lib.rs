@@ -1,1 +1,733 @@
-//! placeholder
+//! The resource catalog: which calls acquire a resource (and of what kind),
+//! how it is released, which calls only borrow an argument, and which take
+//! ownership of it.
+//!
+//! Everything is data in the tables below, keyed by qualified name
+//! (`zipfile.ZipFile`) or, for methods, by the receiver's type and the method
+//! name (`zipfile.ZipFile` + `open`). The analysis never matches on a
+//! library name itself; to teach it a library, add rows.
+
+/// What kind of thing leaks. Decides the noun in messages and which rule
+/// reports a leak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    File,
+    Socket,
+    Connection,
+    Database,
+    Process,
+    Archive,
+    TempFile,
+    TempDir,
+    /// A raw integer file descriptor, released by `os.close`.
+    Fd,
+    Mmap,
+    Selector,
+    Pool,
+    Executor,
+    DirIterator,
+    /// `contextlib.closing(x)` and other owning adapters.
+    Wrapper,
+}
+
+impl Kind {
+    /// The noun used in messages: "file opened at line 3 ...".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::File => "file",
+            Kind::Socket => "socket",
+            Kind::Connection => "connection",
+            Kind::Database => "database connection",
+            Kind::Process => "subprocess",
+            Kind::Archive => "archive",
+            Kind::TempFile => "temporary file",
+            Kind::TempDir => "temporary directory",
+            Kind::Fd => "file descriptor",
+            Kind::Mmap => "memory map",
+            Kind::Selector => "selector",
+            Kind::Pool => "process pool",
+            Kind::Executor => "executor",
+            Kind::DirIterator => "directory iterator",
+            Kind::Wrapper => "closing wrapper",
+        }
+    }
+
+    /// The verb of acquisition: "opened", "created", "started".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Kind::Process | Kind::Pool | Kind::Executor => "started",
+            Kind::Socket | Kind::Selector | Kind::Mmap | Kind::TempDir | Kind::Wrapper => "created",
+            Kind::Connection | Kind::Database => "opened",
+            _ => "opened",
+        }
+    }
+}
+
+/// What the call returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Returns {
+    /// The resource itself.
+    Object,
+    /// A tuple whose elements at these indices are resources
+    /// (`fd, path = mkstemp()`, `r, w = os.pipe()`).
+    Tuple(&'static [usize]),
+}
+
+/// When the resource is a writer (UC106: unflushed data or index is lost
+/// if it is not closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    Never,
+    Always,
+    /// Decided by a mode string argument: writer when it contains `w`, `a`,
+    /// `x` or `+`.
+    Mode {
+        position: usize,
+        keyword: &'static str,
+        default: &'static str,
+    },
+    /// `dbm`/`shelve` flag: writer unless it is `r`.
+    Flag {
+        position: usize,
+        keyword: &'static str,
+        default: &'static str,
+    },
+}
+
+/// A call that creates a resource the caller must release.
+#[derive(Debug, Clone, Copy)]
+pub struct Acquirer {
+    /// Qualified name of a function or class (`socket.create_connection`),
+    /// or, when `receiver` is set, the method name (`open`).
+    pub name: &'static str,
+    /// For methods: the qualified type of the receiver (`pathlib.Path`).
+    pub receiver: Option<&'static str>,
+    pub kind: Kind,
+    pub returns: Returns,
+    /// The qualified type of the returned object, for method lookups on it.
+    pub type_name: &'static str,
+    pub writer: Writer,
+    /// Method names that release it (`close`, `shutdown`, `wait`, ...).
+    pub release: &'static [&'static str],
+    /// Whether `with x:` releases it at the end of the block. `sqlite3`
+    /// connections only commit or roll back.
+    pub with_releases: bool,
+    /// Whether it takes ownership of resources passed as arguments
+    /// (`os.fdopen(fd)`, `io.TextIOWrapper(raw)`); otherwise they are
+    /// borrowed (`zipfile.ZipFile(fileobj)` does not close `fileobj`).
+    pub owns_args: bool,
+    /// Iterating it to exhaustion releases it (`os.scandir`).
+    pub exhaustion_releases: bool,
+}
+
+const CLOSE: &[&str] = &["close"];
+
+const fn entry(name: &'static str, kind: Kind, type_name: &'static str) -> Acquirer {
+    Acquirer {
+        name,
+        receiver: None,
+        kind,
+        returns: Returns::Object,
+        type_name,
+        writer: Writer::Never,
+        release: CLOSE,
+        with_releases: true,
+        owns_args: false,
+        exhaustion_releases: false,
+    }
+}
+
+const fn file(name: &'static str, position: usize, default: &'static str) -> Acquirer {
+    Acquirer {
+        writer: Writer::Mode {
+            position,
+            keyword: "mode",
+            default,
+        },
+        ..entry(name, Kind::File, "io.IOBase")
+    }
+}
+
+const fn owning(a: Acquirer) -> Acquirer {
+    Acquirer {
+        owns_args: true,
+        ..a
+    }
+}
+
+const fn releases(a: Acquirer, release: &'static [&'static str]) -> Acquirer {
+    Acquirer { release, ..a }
+}
+
+const fn method(receiver: &'static str, a: Acquirer) -> Acquirer {
+    Acquirer {
+        receiver: Some(receiver),
+        ..a
+    }
+}
+
+const fn tuple(a: Acquirer, indices: &'static [usize]) -> Acquirer {
+    Acquirer {
+        returns: Returns::Tuple(indices),
+        ..a
+    }
+}
+
+const fn writer(a: Acquirer, writer: Writer) -> Acquirer {
+    Acquirer { writer, ..a }
+}
+
+const FD: Acquirer = Acquirer {
+    release: &[],
+    with_releases: false,
+    ..entry("", Kind::Fd, "int")
+};
+
+const fn fd(name: &'static str) -> Acquirer {
+    Acquirer { name, ..FD }
+}
+
+const SOCKET: &str = "socket.socket";
+const PROCESS_RELEASE: &[&str] = &["wait", "communicate", "kill", "terminate", "__exit__"];
+const ARCHIVE_MODE_R: Writer = Writer::Mode {
+    position: 1,
+    keyword: "mode",
+    default: "r",
+};
+
+/// Every acquirer of the standard library we know.
+pub const ACQUIRERS: &[Acquirer] = &[
+    // Files.
+    owning(file("builtins.open", 1, "r")),
+    owning(file("io.open", 1, "r")),
+    owning(file("io.FileIO", 1, "r")),
+    owning(file("os.fdopen", 1, "r")),
+    owning(file("io.TextIOWrapper", usize::MAX, "r")),
+    owning(file("io.BufferedReader", usize::MAX, "r")),
+    owning(writer(
+        file("io.BufferedWriter", usize::MAX, "w"),
+        Writer::Always,
+    )),
+    owning(file("io.BufferedRandom", usize::MAX, "r")),
+    owning(file("io.BufferedRWPair", usize::MAX, "r")),
+    file("codecs.open", 1, "r"),
+    method("pathlib.Path", file("open", 0, "r")),
+    file("gzip.open", 1, "rb"),
+    file("gzip.GzipFile", 1, "rb"),
+    file("bz2.open", 1, "rb"),
+    file("bz2.BZ2File", 1, "r"),
+    file("lzma.open", 1, "rb"),
+    file("lzma.LZMAFile", 1, "r"),
+    file("fileinput.input", usize::MAX, "r"),
+    file("fileinput.FileInput", usize::MAX, "r"),
+    file("wave.open", 1, "rb"),
+    method("socket.socket", file("makefile", 0, "r")),
+    // Archives.
+    writer(
+        entry("zipfile.ZipFile", Kind::Archive, "zipfile.ZipFile"),
+        ARCHIVE_MODE_R,
+    ),
+    method("zipfile.ZipFile", file("open", 1, "r")),
+    writer(
+        entry("tarfile.open", Kind::Archive, "tarfile.TarFile"),
+        ARCHIVE_MODE_R,
+    ),
+    writer(
+        entry("tarfile.TarFile", Kind::Archive, "tarfile.TarFile"),
+        ARCHIVE_MODE_R,
+    ),
+    method(
+        "tarfile.TarFile",
+        entry("extractfile", Kind::File, "io.IOBase"),
+    ),
+    // Sockets.
+    owning(entry("socket.socket", Kind::Socket, SOCKET)),
+    entry("socket.create_connection", Kind::Socket, SOCKET),
+    entry("socket.create_server", Kind::Socket, SOCKET),
+    entry("socket.fromfd", Kind::Socket, SOCKET),
+    tuple(entry("socket.socketpair", Kind::Socket, SOCKET), &[0, 1]),
+    tuple(method(SOCKET, entry("accept", Kind::Socket, SOCKET)), &[0]),
+    method(SOCKET, fd("detach")),
+    method(SOCKET, fd("dup")),
+    owning(method(
+        "ssl.SSLContext",
+        entry("wrap_socket", Kind::Socket, SOCKET),
+    )),
+    // Network clients.
+    entry(
+        "urllib.request.urlopen",
+        Kind::Connection,
+        "http.client.HTTPResponse",
+    ),
+    entry(
+        "http.client.HTTPConnection",
+        Kind::Connection,
+        "http.client.HTTPConnection",
+    ),
+    entry(
+        "http.client.HTTPSConnection",
+        Kind::Connection,
+        "http.client.HTTPConnection",
+    ),
+    releases(
+        entry("ftplib.FTP", Kind::Connection, "ftplib.FTP"),
+        &["close", "quit"],
+    ),
+    releases(
+        entry("ftplib.FTP_TLS", Kind::Connection, "ftplib.FTP"),
+        &["close", "quit"],
+    ),
+    releases(
+        entry("smtplib.SMTP", Kind::Connection, "smtplib.SMTP"),
+        &["close", "quit"],
+    ),
+    releases(
+        entry("smtplib.SMTP_SSL", Kind::Connection, "smtplib.SMTP"),
+        &["close", "quit"],
+    ),
+    releases(
+        entry("smtplib.LMTP", Kind::Connection, "smtplib.SMTP"),
+        &["close", "quit"],
+    ),
+    releases(
+        entry("imaplib.IMAP4", Kind::Connection, "imaplib.IMAP4"),
+        &["logout", "shutdown"],
+    ),
+    releases(
+        entry("imaplib.IMAP4_SSL", Kind::Connection, "imaplib.IMAP4"),
+        &["logout", "shutdown"],
+    ),
+    releases(
+        entry("poplib.POP3", Kind::Connection, "poplib.POP3"),
+        &["quit", "close"],
+    ),
+    releases(
+        entry("poplib.POP3_SSL", Kind::Connection, "poplib.POP3"),
+        &["quit", "close"],
+    ),
+    releases(
+        entry("telnetlib.Telnet", Kind::Connection, "telnetlib.Telnet"),
+        &["close"],
+    ),
+    // Temporary files and directories.
+    entry("tempfile.TemporaryFile", Kind::TempFile, "io.IOBase"),
+    entry("tempfile.NamedTemporaryFile", Kind::TempFile, "io.IOBase"),
+    entry("tempfile.SpooledTemporaryFile", Kind::TempFile, "io.IOBase"),
+    releases(
+        entry(
+            "tempfile.TemporaryDirectory",
+            Kind::TempDir,
+            "tempfile.TemporaryDirectory",
+        ),
+        &["cleanup"],
+    ),
+    tuple(fd("tempfile.mkstemp"), &[0]),
+    // Databases and key-value stores.
+    Acquirer {
+        with_releases: false,
+        ..entry("sqlite3.connect", Kind::Database, "sqlite3.Connection")
+    },
+    Acquirer {
+        with_releases: false,
+        ..entry("sqlite3.Connection", Kind::Database, "sqlite3.Connection")
+    },
+    writer(
+        entry("dbm.open", Kind::Database, "dbm"),
+        Writer::Flag {
+            position: 1,
+            keyword: "flag",
+            default: "r",
+        },
+    ),
+    writer(
+        entry("dbm.gnu.open", Kind::Database, "dbm"),
+        Writer::Flag {
+            position: 1,
+            keyword: "flag",
+            default: "r",
+        },
+    ),
+    writer(
+        entry("dbm.ndbm.open", Kind::Database, "dbm"),
+        Writer::Flag {
+            position: 1,
+            keyword: "flag",
+            default: "r",
+        },
+    ),
+    writer(
+        entry("dbm.dumb.open", Kind::Database, "dbm"),
+        Writer::Flag {
+            position: 1,
+            keyword: "flag",
+            default: "c",
+        },
+    ),
+    writer(
+        entry("shelve.open", Kind::Database, "shelve.Shelf"),
+        Writer::Flag {
+            position: 1,
+            keyword: "flag",
+            default: "c",
+        },
+    ),
+    // Memory maps, selectors, polling objects.
+    entry("mmap.mmap", Kind::Mmap, "mmap.mmap"),
+    entry(
+        "selectors.DefaultSelector",
+        Kind::Selector,
+        "selectors.BaseSelector",
+    ),
+    entry(
+        "selectors.SelectSelector",
+        Kind::Selector,
+        "selectors.BaseSelector",
+    ),
+    entry(
+        "selectors.PollSelector",
+        Kind::Selector,
+        "selectors.BaseSelector",
+    ),
+    entry(
+        "selectors.EpollSelector",
+        Kind::Selector,
+        "selectors.BaseSelector",
+    ),
+    entry(
+        "selectors.DevpollSelector",
+        Kind::Selector,
+        "selectors.BaseSelector",
+    ),
+    entry(
+        "selectors.KqueueSelector",
+        Kind::Selector,
+        "selectors.BaseSelector",
+    ),
+    entry("select.epoll", Kind::Selector, "select.epoll"),
+    entry("select.kqueue", Kind::Selector, "select.kqueue"),
+    entry("select.devpoll", Kind::Selector, "select.devpoll"),
+    // Processes and pools.
+    releases(
+        entry("subprocess.Popen", Kind::Process, "subprocess.Popen"),
+        PROCESS_RELEASE,
+    ),
+    releases(
+        entry(
+            "multiprocessing.Pool",
+            Kind::Pool,
+            "multiprocessing.pool.Pool",
+        ),
+        &["close", "terminate"],
+    ),
+    releases(
+        entry(
+            "multiprocessing.pool.Pool",
+            Kind::Pool,
+            "multiprocessing.pool.Pool",
+        ),
+        &["close", "terminate"],
+    ),
+    releases(
+        entry(
+            "multiprocessing.pool.ThreadPool",
+            Kind::Pool,
+            "multiprocessing.pool.Pool",
+        ),
+        &["close", "terminate"],
+    ),
+    releases(
+        entry(
+            "concurrent.futures.ThreadPoolExecutor",
+            Kind::Executor,
+            "concurrent.futures.Executor",
+        ),
+        &["shutdown"],
+    ),
+    releases(
+        entry(
+            "concurrent.futures.ProcessPoolExecutor",
+            Kind::Executor,
+            "concurrent.futures.Executor",
+        ),
+        &["shutdown"],
+    ),
+    // Directory iterators.
+    Acquirer {
+        exhaustion_releases: true,
+        ..entry("os.scandir", Kind::DirIterator, "os.ScandirIterator")
+    },
+    // Raw file descriptors.
+    fd("os.open"),
+    tuple(fd("os.pipe"), &[0, 1]),
+    tuple(fd("os.pipe2"), &[0, 1]),
+    fd("os.dup"),
+    tuple(fd("os.openpty"), &[0, 1]),
+    tuple(fd("pty.openpty"), &[0, 1]),
+    fd("os.memfd_create"),
+    fd("os.eventfd"),
+    // Owning adapters.
+    owning(entry(
+        "contextlib.closing",
+        Kind::Wrapper,
+        "contextlib.closing",
+    )),
+];
+
+/// Functions that release the resource passed as their first argument.
+pub const RELEASE_FUNCTIONS: &[&str] = &["os.close", "socket.close"];
+
+/// Functions and classes that use an argument without taking ownership of
+/// it: passing a resource to them keeps the caller responsible.
+pub const BORROWERS: &[&str] = &[
+    "builtins.print",
+    "builtins.len",
+    "builtins.iter",
+    "builtins.next",
+    "builtins.isinstance",
+    "builtins.issubclass",
+    "builtins.repr",
+    "builtins.str",
+    "builtins.bytes",
+    "builtins.bool",
+    "builtins.int",
+    "builtins.id",
+    "builtins.type",
+    "builtins.hash",
+    "builtins.hasattr",
+    "builtins.getattr",
+    "builtins.vars",
+    "builtins.dir",
+    "builtins.enumerate",
+    "builtins.zip",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.sorted",
+    "builtins.reversed",
+    "builtins.min",
+    "builtins.max",
+    "builtins.sum",
+    "builtins.any",
+    "builtins.all",
+    "builtins.map",
+    "builtins.filter",
+    "builtins.format",
+    "builtins.memoryview",
+    "json.load",
+    "json.dump",
+    "pickle.load",
+    "pickle.dump",
+    "pickle.Unpickler",
+    "pickle.Pickler",
+    "marshal.load",
+    "marshal.dump",
+    "tomllib.load",
+    "plistlib.load",
+    "plistlib.dump",
+    "csv.reader",
+    "csv.writer",
+    "csv.DictReader",
+    "csv.DictWriter",
+    "shutil.copyfileobj",
+    "hashlib.file_digest",
+    "select.select",
+    "os.read",
+    "os.write",
+    "os.pread",
+    "os.pwrite",
+    "os.readv",
+    "os.writev",
+    "os.lseek",
+    "os.fstat",
+    "os.fsync",
+    "os.fdatasync",
+    "os.ftruncate",
+    "os.isatty",
+    "os.ttyname",
+    "os.fchmod",
+    "os.fchown",
+    "os.fchdir",
+    "os.fstatvfs",
+    "os.set_blocking",
+    "os.get_blocking",
+    "os.set_inheritable",
+    "os.get_inheritable",
+    "os.get_terminal_size",
+    "os.dup",
+    "os.dup2",
+    "os.login_tty",
+    "os.sendfile",
+    "os.posix_fallocate",
+    "os.posix_fadvise",
+    "os.device_encoding",
+    "fcntl.fcntl",
+    "fcntl.flock",
+    "fcntl.ioctl",
+    "fcntl.lockf",
+    "termios.tcgetattr",
+    "termios.tcsetattr",
+    "tty.setraw",
+    "tty.setcbreak",
+    "mmap.mmap",
+    "socket.fromfd",
+    "zipfile.ZipFile",
+    "tarfile.open",
+    "tarfile.TarFile",
+    "gzip.GzipFile",
+    "bz2.BZ2File",
+    "lzma.LZMAFile",
+    "wave.open",
+    "subprocess.Popen",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "email.message_from_file",
+    "email.message_from_binary_file",
+    "tokenize.tokenize",
+    "tokenize.detect_encoding",
+    "traceback.print_exc",
+    "traceback.print_exception",
+    "traceback.print_stack",
+    "pprint.pprint",
+    "logging.StreamHandler",
+    "contextlib.redirect_stdout",
+    "contextlib.redirect_stderr",
+];
+
+/// Methods, on any receiver, that take ownership of their argument
+/// (`stack.enter_context(f)`, `self.addCleanup(f.close)`).
+pub const OWNING_METHODS: &[&str] = &[
+    "enter_context",
+    "enter_async_context",
+    "push",
+    "push_async_exit",
+    "callback",
+    "push_async_callback",
+    "enterContext",
+    "enterAsyncContext",
+    "addCleanup",
+    "addAsyncCleanup",
+    "addClassCleanup",
+];
+
+/// Functions that take ownership of their arguments.
+pub const OWNING_FUNCTIONS: &[&str] = &["atexit.register", "weakref.finalize"];
+
+/// Methods of a resource that do not raise `ValueError` after close and do no I/O.
+pub const HARMLESS_ATTRIBUTES: &[&str] = &["closed", "name", "mode", "close", "__exit__"];
+
+/// Context managers that swallow exceptions at the end of their block.
+pub const SUPPRESSING_CONTEXT_MANAGERS: &[&str] = &["contextlib.suppress"];
+
+/// Find the acquirer for a called qualified name.
+pub fn acquirer(name: &str) -> Option<&'static Acquirer> {
+    ACQUIRERS
+        .iter()
+        .find(|a| a.receiver.is_none() && a.name == name)
+}
+
+/// Find the acquirer for `receiver_type.method(...)`.
+pub fn method_acquirer(receiver_type: &str, method: &str) -> Option<&'static Acquirer> {
+    ACQUIRERS
+        .iter()
+        .find(|a| a.receiver == Some(receiver_type) && a.name == method)
+}
+
+/// The type of the object a constructor call returns, when it is an
+/// acquirer or a type we track methods on (`pathlib.Path`).
+pub fn type_of_call(name: &str) -> Option<&'static str> {
+    if matches!(
+        name,
+        "pathlib.Path"
+            | "pathlib.PosixPath"
+            | "pathlib.WindowsPath"
+            | "pathlib.Path.home"
+            | "pathlib.Path.cwd"
+    ) {
+        return Some("pathlib.Path");
+    }
+    if name == "ssl.create_default_context" || name == "ssl.SSLContext" {
+        return Some("ssl.SSLContext");
+    }
+    acquirer(name).map(|a| a.type_name)
+}
+
+/// Methods of `pathlib.Path` that return another path.
+pub const PATH_RETURNING_METHODS: &[&str] = &[
+    "joinpath",
+    "with_name",
+    "with_suffix",
+    "with_stem",
+    "resolve",
+    "absolute",
+    "expanduser",
+    "relative_to",
+];
+
+pub fn is_borrower(name: &str) -> bool {
+    BORROWERS.contains(&name)
+}
+
+pub fn is_release_function(name: &str) -> bool {
+    RELEASE_FUNCTIONS.contains(&name)
+}
+
+/// Whether a mode/flag string makes the resource a writer.
+pub fn mode_writes(writer: Writer, mode: &str) -> bool {
+    match writer {
+        Writer::Never => false,
+        Writer::Always => true,
+        Writer::Mode { .. } => mode.contains(['w', 'a', 'x', '+']),
+        Writer::Flag { .. } => mode.contains(['c', 'w', 'n']),
+    }
+}
+
+/// Whether some acquirer's name ends with `tail` (`open`, `socket`,
+/// `ZipFile`): a cheap pre-filter before resolving names.
+pub fn is_acquirer_tail(tail: &str) -> bool {
+    ACQUIRERS
+        .iter()
+        .any(|a| a.name.rsplit('.').next() == Some(tail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        assert_eq!(acquirer("builtins.open").unwrap().kind, Kind::File);
+        assert!(acquirer("sqlite3.connect").is_some_and(|a| !a.with_releases));
+        assert_eq!(
+            method_acquirer("zipfile.ZipFile", "open").unwrap().kind,
+            Kind::File
+        );
+        assert_eq!(
+            acquirer("tempfile.mkstemp").unwrap().returns,
+            Returns::Tuple(&[0])
+        );
+        assert!(acquirer("json.load").is_none());
+        assert!(is_borrower("json.load"));
+    }
+
+    #[test]
+    fn writers() {
+        let open = acquirer("builtins.open").unwrap();
+        assert!(mode_writes(open.writer, "w"));
+        assert!(mode_writes(open.writer, "r+"));
+        assert!(!mode_writes(open.writer, "rb"));
+        let shelve = acquirer("shelve.open").unwrap();
+        assert!(mode_writes(shelve.writer, "c"));
+        assert!(!mode_writes(shelve.writer, "r"));
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for a in ACQUIRERS {
+            assert!(seen.insert((a.receiver, a.name)), "duplicate {}", a.name);
+        }
+    }
+}

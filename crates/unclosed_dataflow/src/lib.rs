@@ -1,1 +1,361 @@
-//! placeholder
+//! The obligations analysis (DESIGN.md section 4.4).
+//!
+//! For every body of a module (the module itself, each function, each
+//! class body) that contains a call that may acquire a resource:
+//!
+//! 1. build the body's control-flow graph (`unclosed_cfg`);
+//! 2. extract each node's [`effects::Event`]s: uses, hand-offs, releases,
+//!    bindings and acquisitions, deciding ownership from the catalog;
+//! 3. follow each acquisition along every path ([`explore`]) and record
+//!    how it can end: released or handed off (fine), or still open at the
+//!    normal exit, at the exceptional exit, or when its last name is
+//!    rebound.
+//!
+//! The result is a list of [`Fact`]s. Which rule reports a fact, and with
+//! what words, is decided by `unclosed_rules`; nothing here knows rule
+//! codes.
+
+use ruff_python_ast::{self as ast, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use rustc_hash::FxHashSet;
+use unclosed_catalog::{Acquirer, Kind};
+use unclosed_cfg::{Cfg, EdgeKind, NodeKind};
+use unclosed_names::{Resolver, ScopeKind, ScopeNames};
+
+pub mod effects;
+mod explore;
+
+pub use effects::TemporaryUse;
+pub use explore::LostHow;
+
+/// Analysis options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Resources passed to callees of unknown ownership stay the caller's.
+    pub strict: bool,
+}
+
+/// How a leaked resource got away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeakCause {
+    /// Still open when the function returns here.
+    Return(TextRange),
+    /// Still open after `break` leaves the loop here.
+    Break(TextRange),
+    /// Still open at the end of the function or module.
+    EndOfBody { module: bool },
+    /// Still open when the same line opens another one (next iteration).
+    Reopened(TextRange),
+    /// Its only name is rebound here (UC103).
+    Rebound(TextRange),
+    /// Its only name is deleted here.
+    Deleted(TextRange),
+    /// A `with` block that does not close it ended with no name left.
+    WithEnded(TextRange),
+    /// Only exceptional paths leak: an exception raised here skips the
+    /// release. `call` is the first call of that statement (`parse()`).
+    Exception { at: TextRange, call: Option<String> },
+}
+
+/// A resource that is not released on some path.
+#[derive(Debug, Clone)]
+pub struct Leak {
+    /// The acquiring call.
+    pub range: TextRange,
+    /// How the callee is spelled (`open`, `socket.socket`).
+    pub callee: String,
+    pub acquirer: &'static Acquirer,
+    pub writer: bool,
+    /// The first name bound to it, if any.
+    pub name: Option<String>,
+    pub cause: LeakCause,
+    /// A `with` block that did not close it (a `sqlite3` connection).
+    pub non_closing_with: Option<TextRange>,
+}
+
+impl Leak {
+    pub fn kind(&self) -> Kind {
+        self.acquirer.kind
+    }
+}
+
+/// An acquisition used once and dropped inside an expression (UC104).
+#[derive(Debug, Clone)]
+pub struct Temporary {
+    pub range: TextRange,
+    pub callee: String,
+    pub acquirer: &'static Acquirer,
+    pub writer: bool,
+    pub how: TemporaryUse,
+}
+
+#[derive(Debug, Clone)]
+pub enum Fact {
+    Leak(Leak),
+    Temporary(Temporary),
+    /// A body too large to analyze (no findings for it).
+    TooComplex(TextRange),
+}
+
+/// Analyze every body of a module.
+pub fn analyze_module(suite: &[Stmt], options: Options) -> Vec<Fact> {
+    let module = ScopeNames::module(suite);
+    // Local aliases of acquirers (`from zipfile import ZipFile as Z`) for
+    // the syntactic pre-filter.
+    let extra: Vec<&str> = module
+        .imports
+        .iter()
+        .filter(|(local, path)| {
+            let tail = path.rsplit('.').next().unwrap_or(path);
+            local.as_str() != tail && unclosed_catalog::is_acquirer_tail(tail)
+        })
+        .map(|(local, _)| local.as_str())
+        .collect();
+    let mut cx = ModuleCx {
+        module: &module,
+        options,
+        extra: &extra,
+        facts: Vec::new(),
+        globals_used: None,
+        suite,
+    };
+    cx.body(suite, &[], ScopeKind::Module, TextRange::default());
+    cx.nested(suite, &[]);
+    cx.facts
+}
+
+struct ModuleCx<'m> {
+    module: &'m ScopeNames,
+    options: Options,
+    extra: &'m [&'m str],
+    facts: Vec<Fact>,
+    /// Names loaded inside functions: module-level resources bound to them
+    /// are shared, not leaked. Computed on first need.
+    globals_used: Option<FxHashSet<String>>,
+    suite: &'m [Stmt],
+}
+
+impl<'m> ModuleCx<'m> {
+    /// Find nested function and class bodies inside `body` (also inside
+    /// compound statements) and analyze each.
+    fn nested(&mut self, body: &[Stmt], chain: &[&ScopeNames]) {
+        for stmt in body {
+            match stmt {
+                Stmt::FunctionDef(f) => {
+                    let scope = ScopeNames::function(Some(&f.parameters), &f.body);
+                    let mut inner: Vec<&ScopeNames> = chain.to_vec();
+                    inner.push(&scope);
+                    self.body(&f.body, &inner, ScopeKind::Function, f.range());
+                    self.nested(&f.body, &inner);
+                }
+                Stmt::ClassDef(c) => {
+                    let scope = ScopeNames::class(&c.body);
+                    let mut inner: Vec<&ScopeNames> = chain.to_vec();
+                    inner.push(&scope);
+                    self.body(&c.body, &inner, ScopeKind::Class, c.range());
+                    self.nested(&c.body, &inner);
+                }
+                Stmt::If(s) => {
+                    self.nested(&s.body, chain);
+                    for clause in &s.elif_else_clauses {
+                        self.nested(&clause.body, chain);
+                    }
+                }
+                Stmt::For(s) => {
+                    self.nested(&s.body, chain);
+                    self.nested(&s.orelse, chain);
+                }
+                Stmt::While(s) => {
+                    self.nested(&s.body, chain);
+                    self.nested(&s.orelse, chain);
+                }
+                Stmt::With(s) => self.nested(&s.body, chain),
+                Stmt::Try(s) => {
+                    self.nested(&s.body, chain);
+                    for handler in &s.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = handler;
+                        self.nested(&h.body, chain);
+                    }
+                    self.nested(&s.orelse, chain);
+                    self.nested(&s.finalbody, chain);
+                }
+                Stmt::Match(s) => {
+                    for case in &s.cases {
+                        self.nested(&case.body, chain);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn body(&mut self, body: &[Stmt], chain: &[&ScopeNames], kind: ScopeKind, range: TextRange) {
+        if !effects::may_acquire(body, self.extra) {
+            return;
+        }
+        let cfg = match Cfg::build(body) {
+            Ok(cfg) => cfg,
+            Err(_) => {
+                self.facts.push(Fact::TooComplex(range));
+                return;
+            }
+        };
+        let resolver = Resolver {
+            module: self.module,
+            chain,
+        };
+        let mut extractor = effects::Extractor::new(resolver, self.options.strict, cfg.len());
+        for (id, node) in cfg.nodes.iter().enumerate() {
+            extractor.node(id as unclosed_cfg::NodeId, &node.kind);
+        }
+        let effects = extractor.finish();
+
+        for t in &effects.temporaries {
+            self.facts.push(Fact::Temporary(Temporary {
+                range: t.call.range(),
+                callee: t.callee.clone(),
+                acquirer: t.acquirer,
+                writer: t.writer,
+                how: t.how.clone(),
+            }));
+        }
+        if kind == ScopeKind::Class {
+            // Class attributes are shared state, not leaks of a body.
+            return;
+        }
+        let declared_outer = chain.last().map(|s| &s.declared_outer);
+        for (id, acq) in effects.acquisitions.iter().enumerate() {
+            if acq
+                .names
+                .iter()
+                .any(|n| declared_outer.is_some_and(|d| d.contains(*n)))
+            {
+                continue;
+            }
+            if kind == ScopeKind::Module && acq.names.iter().any(|n| self.is_global_used(n)) {
+                continue;
+            }
+            let outcome = explore::explore(&cfg, &effects, id);
+            if outcome.gave_up {
+                continue;
+            }
+            if let Some(cause) = cause_of(&cfg, &outcome, acq.node, kind == ScopeKind::Module) {
+                self.facts.push(Fact::Leak(Leak {
+                    range: acq.call.range(),
+                    callee: acq.callee.clone(),
+                    acquirer: acq.acquirer,
+                    writer: acq.writer,
+                    name: acq.names.first().map(|n| (*n).to_owned()),
+                    cause,
+                    non_closing_with: outcome.non_closing_with,
+                }));
+            }
+        }
+    }
+
+    fn is_global_used(&mut self, name: &str) -> bool {
+        let suite = self.suite;
+        self.globals_used
+            .get_or_insert_with(|| {
+                let mut used = FxHashSet::default();
+                collect_function_loads(suite, &mut used);
+                used
+            })
+            .contains(name)
+    }
+}
+
+/// Names that functions of the module read without binding them locally:
+/// the module-level objects they share.
+fn collect_function_loads(body: &[Stmt], out: &mut FxHashSet<String>) {
+    struct Defs<'o>(&'o mut FxHashSet<String>);
+    impl<'a> ast::visitor::Visitor<'a> for Defs<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(f) => {
+                    let scope = ScopeNames::function(Some(&f.parameters), &f.body);
+                    for name in effects::loaded_names_in_body(&f.body) {
+                        if !scope.bound.contains(name) {
+                            self.0.insert(name.to_owned());
+                        }
+                    }
+                }
+                Stmt::ClassDef(c) => {
+                    for name in effects::loaded_names_in_body(&c.body) {
+                        self.0.insert(name.to_owned());
+                    }
+                }
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+    }
+    ast::visitor::Visitor::visit_body(&mut Defs(out), body);
+}
+
+/// Turn an exploration outcome into the cause to report, by priority: a
+/// rebinding elsewhere (UC103), a normal-path leak, a re-open in a loop,
+/// a deletion, then an exceptional-path leak.
+fn cause_of(
+    cfg: &Cfg<'_>,
+    outcome: &explore::Outcome,
+    acq_node: unclosed_cfg::NodeId,
+    module: bool,
+) -> Option<LeakCause> {
+    if let Some((range, _, _)) = outcome
+        .lost
+        .iter()
+        .find(|(_, how, _)| *how == LostHow::Rebound)
+    {
+        return Some(LeakCause::Rebound(*range));
+    }
+    if let Some((range, _, _)) = outcome
+        .lost
+        .iter()
+        .find(|(_, how, _)| *how == LostHow::WithEnded)
+    {
+        return Some(LeakCause::WithEnded(*range));
+    }
+    if let Some(path) = &outcome.normal {
+        return Some(normal_cause(cfg, path, module));
+    }
+    if let Some((range, how, _)) = outcome.lost.first() {
+        return Some(match how {
+            LostHow::Deleted => LeakCause::Deleted(*range),
+            _ => LeakCause::Reopened(*range),
+        });
+    }
+    let path = outcome.exceptional.as_ref()?;
+    // The first exceptional edge taken after the acquisition.
+    let mut prev = acq_node;
+    for &(node, kind) in path.iter().skip(1) {
+        if kind == EdgeKind::Exception {
+            let raising = cfg.node(prev);
+            let at = raising.range().unwrap_or_default();
+            let call = explore::raising_call(raising.kind);
+            return Some(LeakCause::Exception {
+                at: call.as_ref().map_or(at, |(r, _)| *r),
+                call: call.map(|(_, text)| text),
+            });
+        }
+        prev = node;
+    }
+    None
+}
+
+fn normal_cause(
+    cfg: &Cfg<'_>,
+    path: &[(unclosed_cfg::NodeId, EdgeKind)],
+    module: bool,
+) -> LeakCause {
+    for &(node, _) in path.iter().rev() {
+        match cfg.node(node).kind {
+            NodeKind::Stmt(Stmt::Return(r)) => return LeakCause::Return(r.range()),
+            NodeKind::Break(b) => return LeakCause::Break(b.range()),
+            _ => {}
+        }
+    }
+    LeakCause::EndOfBody { module }
+}
+
+#[cfg(test)]
+mod tests;

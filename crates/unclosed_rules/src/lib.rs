@@ -1,5 +1,7 @@
 //! Rules and the per-file check.
 
+mod leaks;
+pub mod noqa;
 pub mod registry;
 pub mod rules;
 mod selection;
@@ -42,18 +44,37 @@ pub fn check_file(path: &Path, settings: &Settings, max_size: u64) -> FileReport
     }
 }
 
-/// Check decoded text.
-pub fn check_text(path: &Path, text: String, _settings: &Settings) -> FileReport {
+/// Check decoded text: parse, analyze, turn facts into diagnostics, drop
+/// those not selected or silenced by `# noqa`.
+pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport {
     let source = Arc::new(SourceText::new(text));
-    let mut diagnostics = Vec::new();
-    if let Err(err) = unclosed_source::parse(&source.text) {
-        diagnostics.push(Diagnostic::new(
+    let diagnostics = match unclosed_source::parse(&source.text) {
+        Err(err) => vec![Diagnostic::new(
             SYNTAX_ERROR_CODE,
             "syntax-error",
             err.message,
             err.range,
-        ));
-    }
+        )],
+        Ok(parsed) => {
+            let options = unclosed_dataflow::Options {
+                strict: settings.strict,
+            };
+            let facts = unclosed_dataflow::analyze_module(parsed.suite(), options);
+            let mut diagnostics: Vec<Diagnostic> = facts
+                .iter()
+                .filter_map(|fact| leaks::diagnostic(fact, &source))
+                .filter(|d| settings.selection.is_enabled(d.code))
+                .collect();
+            if !settings.ignore_noqa && !diagnostics.is_empty() {
+                let directives = noqa::directives(parsed.tokens(), &source);
+                diagnostics.retain(|d| {
+                    let row = source.location(d.range.start()).row;
+                    !directives.get(&row).is_some_and(|dir| dir.silences(d.code))
+                });
+            }
+            diagnostics
+        }
+    };
     let mut report = FileReport {
         path: path.to_path_buf(),
         source: Some(source),

@@ -64,7 +64,16 @@ macro_rules! declare_rule {
 pub(crate) use declare_rule;
 
 /// Every rule, in code order. `UC000` is the file-level error pseudo-rule.
-pub const RULES: &[Rule] = &[rules::uc000::SyntaxError::RULE];
+pub const RULES: &[Rule] = &[
+    rules::uc000::SyntaxError::RULE,
+    rules::uc101::ResourceNotClosed::RULE,
+    rules::uc102::ClosedOnlyOnHappyPath::RULE,
+    rules::uc103::ReassignedWhileOpen::RULE,
+    rules::uc104::UnclosedTemporary::RULE,
+    rules::uc105::Sqlite3WithDoesNotClose::RULE,
+    rules::uc106::WriteNotFinalized::RULE,
+    rules::uc107::FdNotClosed::RULE,
+];
 
 /// Look a rule up by code (case-insensitive) or name.
 pub fn find_rule(key: &str) -> Option<&'static Rule> {

@@ -1,4 +1,12 @@
 //! One module per rule. Each module's rule struct carries the rule's user
-//! documentation; its functions build the diagnostic from analysis facts.
+//! documentation; its `diagnostic` function words the finding from the
+//! analysis facts.
 
 pub mod uc000;
+pub mod uc101;
+pub mod uc102;
+pub mod uc103;
+pub mod uc104;
+pub mod uc105;
+pub mod uc106;
+pub mod uc107;

@@ -1,0 +1,1005 @@
+//! What each CFG node does to names and resources, as an ordered list of
+//! [`Event`]s: the right-hand side's uses first, then the bindings.
+//!
+//! This is where ownership is decided, from the catalog: passing a value to
+//! a borrower (`json.load(f)`) keeps the caller responsible; passing it to
+//! an owner (`os.fdopen(fd)`, `stack.enter_context(f)`) or, unless
+//! `strict`, to an unknown callee hands it off; `return`, `yield`, storing
+//! in an attribute, a subscript or a container, and capture by a closure
+//! hand it off too. Acquisitions used as temporaries (`open(p).read()`)
+//! are recorded here as well.
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use unclosed_catalog::{self as catalog, Acquirer, Returns, Writer};
+use unclosed_cfg::NodeKind;
+use unclosed_names::Resolver;
+
+/// Index into [`Effects::acquisitions`].
+pub type AcqId = usize;
+
+/// One thing a node does to a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// The value is used and stays the caller's.
+    Borrow(&'a str),
+    /// The value is handed to someone else, who becomes responsible.
+    Escape(&'a str),
+    /// `name.method(...)`: a release when `method` releases the resource.
+    MethodCall(&'a str, &'a str),
+    /// A release function (`os.close(fd)`) was applied to the name.
+    Release(&'a str),
+    /// `with name:` ended: releases the resource when its `__exit__` does.
+    WithExitOf(&'a str, TextRange),
+    /// The `with` item that acquired this resource ended.
+    WithExitOfSite(AcqId, TextRange),
+    /// `target = source`.
+    Alias {
+        target: &'a str,
+        source: &'a str,
+        range: TextRange,
+    },
+    /// The name is rebound to something untracked.
+    Bind(&'a str, TextRange),
+    /// `del name`.
+    Del(&'a str, TextRange),
+    /// A new resource is created and bound to these names.
+    Acquire(AcqId),
+}
+
+/// A resource created by a call.
+#[derive(Debug, Clone)]
+pub struct Acquisition<'a> {
+    pub node: unclosed_cfg::NodeId,
+    /// The acquiring call.
+    pub call: &'a ast::ExprCall,
+    pub acquirer: &'static Acquirer,
+    /// How the callee is spelled in the source (`open`, `zipfile.ZipFile`).
+    pub callee: String,
+    /// For tuple-returning acquirers: the element index.
+    pub index: Option<usize>,
+    /// Names bound to it when created.
+    pub names: Vec<&'a str>,
+    /// Whether it is a writer (UC106).
+    pub writer: bool,
+    /// Created by a `with` item: released at the end of the block.
+    pub with_item: bool,
+}
+
+/// How an acquisition used as a temporary is dropped (UC104).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemporaryUse {
+    /// `open(p).read()`.
+    Receiver(String),
+    /// `json.load(open(p))`.
+    Argument(String),
+    /// `for line in open(p):` and comprehensions.
+    Iterated,
+    /// `open(p)` as a statement of its own.
+    Dropped,
+}
+
+#[derive(Debug, Clone)]
+pub struct Temporary<'a> {
+    pub call: &'a ast::ExprCall,
+    pub acquirer: &'static Acquirer,
+    pub callee: String,
+    pub how: TemporaryUse,
+    pub writer: bool,
+}
+
+/// The events of every node of one body, and the acquisitions they create.
+#[derive(Debug, Default)]
+pub struct Effects<'a> {
+    pub events: Vec<Vec<Event<'a>>>,
+    pub acquisitions: Vec<Acquisition<'a>>,
+    pub temporaries: Vec<Temporary<'a>>,
+}
+
+/// How a value is used by its context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Borrow,
+    Escape,
+    Release,
+    /// An expression statement: the value is dropped.
+    Drop,
+    /// Iterated by a `for` or a comprehension.
+    Iterate,
+}
+
+pub(crate) struct Extractor<'a, 'r> {
+    pub resolver: Resolver<'r>,
+    pub strict: bool,
+    pub out: Effects<'a>,
+    node: unclosed_cfg::NodeId,
+    events: Vec<Event<'a>>,
+}
+
+/// Attributes that are plain data: returning `f.name` does not hand `f` off.
+const DATA_ATTRIBUTES: &[&str] = &[
+    "name",
+    "mode",
+    "closed",
+    "encoding",
+    "errors",
+    "newlines",
+    "pid",
+    "returncode",
+    "family",
+    "type",
+    "proto",
+    "filename",
+    "args",
+];
+
+impl<'a, 'r> Extractor<'a, 'r> {
+    pub fn new(resolver: Resolver<'r>, strict: bool, nodes: usize) -> Self {
+        Self {
+            resolver,
+            strict,
+            out: Effects {
+                events: vec![Vec::new(); nodes],
+                ..Effects::default()
+            },
+            node: 0,
+            events: Vec::new(),
+        }
+    }
+
+    pub fn finish(self) -> Effects<'a> {
+        self.out
+    }
+
+    pub fn node(&mut self, id: unclosed_cfg::NodeId, kind: &NodeKind<'a>) {
+        self.node = id;
+        self.events.clear();
+        match *kind {
+            NodeKind::Stmt(stmt) => self.stmt(stmt),
+            NodeKind::Test(test) | NodeKind::MatchSubject(test) => self.expr(test, Ctx::Borrow),
+            NodeKind::ForIter(f) => self.expr(&f.iter, Ctx::Iterate),
+            NodeKind::ForNext(f) => self.bind_target(&f.target),
+            NodeKind::WithEnter(item) => self.with_enter(item),
+            NodeKind::WithExit { item, .. } => self.with_exit(item),
+            NodeKind::Handler(h) => {
+                if let Some(name) = &h.name {
+                    self.events.push(Event::Bind(name.id.as_str(), name.range));
+                }
+            }
+            NodeKind::MatchCase(case) => {
+                if let Some(guard) = &case.guard {
+                    self.expr(guard, Ctx::Borrow);
+                }
+                self.bind_pattern(&case.pattern);
+            }
+            NodeKind::Def(stmt) => self.def(stmt),
+            NodeKind::Entry
+            | NodeKind::Exit
+            | NodeKind::Raise
+            | NodeKind::Break(_)
+            | NodeKind::Continue(_)
+            | NodeKind::Join(_) => {}
+        }
+        self.out.events[id as usize] = std::mem::take(&mut self.events);
+    }
+
+    // ---- statements ----
+
+    fn stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Assign(a) => self.assign(&a.targets, &a.value),
+            Stmt::AnnAssign(a) => {
+                if let Some(value) = &a.value {
+                    self.assign(std::slice::from_ref(&*a.target), value);
+                }
+            }
+            Stmt::AugAssign(a) => {
+                self.expr(&a.value, Ctx::Escape);
+                match &*a.target {
+                    Expr::Name(n) => self.events.push(Event::Borrow(n.id.as_str())),
+                    other => self.expr(other, Ctx::Borrow),
+                }
+            }
+            Stmt::Expr(e) => self.expr(&e.value, Ctx::Drop),
+            Stmt::Return(r) => {
+                if let Some(value) = &r.value {
+                    self.expr(value, Ctx::Escape);
+                }
+            }
+            Stmt::Raise(r) => {
+                if let Some(exc) = &r.exc {
+                    self.expr(exc, Ctx::Escape);
+                }
+                if let Some(cause) = &r.cause {
+                    self.expr(cause, Ctx::Escape);
+                }
+            }
+            Stmt::Assert(a) => {
+                self.expr(&a.test, Ctx::Borrow);
+                if let Some(msg) = &a.msg {
+                    self.expr(msg, Ctx::Borrow);
+                }
+            }
+            Stmt::Delete(d) => {
+                for target in &d.targets {
+                    match target {
+                        Expr::Name(n) => self.events.push(Event::Del(n.id.as_str(), n.range)),
+                        other => self.expr(other, Ctx::Borrow),
+                    }
+                }
+            }
+            Stmt::Import(i) => {
+                for alias in &i.names {
+                    let name = alias.asname.as_ref().map_or_else(
+                        || alias.name.id.as_str().split('.').next().unwrap_or_default(),
+                        |a| a.id.as_str(),
+                    );
+                    self.events.push(Event::Bind(name, alias.range));
+                }
+            }
+            Stmt::ImportFrom(i) => {
+                for alias in &i.names {
+                    let name = alias.asname.as_ref().unwrap_or(&alias.name);
+                    self.events.push(Event::Bind(name.id.as_str(), alias.range));
+                }
+            }
+            Stmt::TypeAlias(_)
+            | Stmt::Global(_)
+            | Stmt::Nonlocal(_)
+            | Stmt::Pass(_)
+            | Stmt::Break(_)
+            | Stmt::Continue(_)
+            | Stmt::IpyEscapeCommand(_) => {}
+            // Compound statements are split into nodes by the CFG.
+            _ => {}
+        }
+    }
+
+    fn assign(&mut self, targets: &'a [Expr], value: &'a Expr) {
+        // `f = open(p)`, `a = b = open(p)`, `fd, path = mkstemp()`.
+        if let Expr::Call(call) = value
+            && let Some((acquirer, callee)) = self.acquirer_of(call)
+        {
+            self.call_parts(call, Some(acquirer));
+            match acquirer.returns {
+                Returns::Object => {
+                    let names: Vec<&'a str> = targets.iter().filter_map(name_of).collect();
+                    if names.is_empty() {
+                        // Stored in an attribute or subscript: handed off.
+                        for t in targets {
+                            self.expr(t, Ctx::Borrow);
+                        }
+                    } else {
+                        self.acquire(call, acquirer, callee, None, names, false);
+                    }
+                }
+                Returns::Tuple(indices) => {
+                    for target in targets {
+                        if let Expr::Tuple(ast::ExprTuple { elts, .. })
+                        | Expr::List(ast::ExprList { elts, .. }) = target
+                        {
+                            for &i in indices {
+                                if let Some(name) = elts.get(i).and_then(name_of) {
+                                    self.acquire(
+                                        call,
+                                        acquirer,
+                                        callee.clone(),
+                                        Some(i),
+                                        vec![name],
+                                        false,
+                                    );
+                                }
+                            }
+                            for (i, elt) in elts.iter().enumerate() {
+                                if !indices.contains(&i) {
+                                    self.bind_target(elt);
+                                }
+                            }
+                        } else {
+                            self.bind_target(target);
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        // `g = f` and `a, b = b, a`.
+        if let Expr::Name(source) = value {
+            for target in targets {
+                match target {
+                    Expr::Name(t) => self.events.push(Event::Alias {
+                        target: t.id.as_str(),
+                        source: source.id.as_str(),
+                        range: t.range,
+                    }),
+                    other => {
+                        self.events.push(Event::Escape(source.id.as_str()));
+                        self.expr(other, Ctx::Borrow);
+                    }
+                }
+            }
+            return;
+        }
+        if let [Expr::Tuple(t)] = targets
+            && let Expr::Tuple(v) = value
+            && t.elts.len() == v.elts.len()
+            && v.elts.iter().all(|e| matches!(e, Expr::Name(_)))
+        {
+            let sources: Vec<&'a str> = v.elts.iter().filter_map(name_of).collect();
+            for (target, source) in t.elts.iter().zip(sources) {
+                match target {
+                    Expr::Name(n) => self.events.push(Event::Alias {
+                        target: n.id.as_str(),
+                        source,
+                        range: n.range,
+                    }),
+                    other => {
+                        self.events.push(Event::Escape(source));
+                        self.expr(other, Ctx::Borrow);
+                    }
+                }
+            }
+            return;
+        }
+        self.expr(value, Ctx::Escape);
+        for target in targets {
+            self.bind_target(target);
+        }
+    }
+
+    fn bind_target(&mut self, target: &'a Expr) {
+        match target {
+            Expr::Name(n) => self.events.push(Event::Bind(n.id.as_str(), n.range)),
+            Expr::Tuple(t) => t.elts.iter().for_each(|e| self.bind_target(e)),
+            Expr::List(l) => l.elts.iter().for_each(|e| self.bind_target(e)),
+            Expr::Starred(s) => self.bind_target(&s.value),
+            other => self.expr(other, Ctx::Borrow),
+        }
+    }
+
+    fn bind_pattern(&mut self, pattern: &'a ast::Pattern) {
+        use ast::Pattern as P;
+        match pattern {
+            P::MatchAs(p) => {
+                if let Some(name) = &p.name {
+                    self.events.push(Event::Bind(name.id.as_str(), name.range));
+                }
+                if let Some(inner) = &p.pattern {
+                    self.bind_pattern(inner);
+                }
+            }
+            P::MatchStar(p) => {
+                if let Some(name) = &p.name {
+                    self.events.push(Event::Bind(name.id.as_str(), name.range));
+                }
+            }
+            P::MatchMapping(p) => {
+                p.patterns.iter().for_each(|p| self.bind_pattern(p));
+                if let Some(rest) = &p.rest {
+                    self.events.push(Event::Bind(rest.id.as_str(), rest.range));
+                }
+            }
+            P::MatchSequence(p) => p.patterns.iter().for_each(|p| self.bind_pattern(p)),
+            P::MatchClass(p) => {
+                p.arguments
+                    .patterns
+                    .iter()
+                    .for_each(|p| self.bind_pattern(p));
+                p.arguments
+                    .keywords
+                    .iter()
+                    .for_each(|k| self.bind_pattern(&k.pattern));
+            }
+            P::MatchOr(p) => p.patterns.iter().for_each(|p| self.bind_pattern(p)),
+            P::MatchValue(_) | P::MatchSingleton(_) => {}
+        }
+    }
+
+    fn with_enter(&mut self, item: &'a ast::WithItem) {
+        let target = item.optional_vars.as_deref();
+        match &item.context_expr {
+            Expr::Call(call) if self.acquirer_of(call).is_some() => {
+                let (acquirer, callee) = self.acquirer_of(call).unwrap_or_else(|| unreachable!());
+                self.call_parts(call, Some(acquirer));
+                let names: Vec<&'a str> = target.and_then(name_of).into_iter().collect();
+                if names.is_empty()
+                    && let Some(target) = target
+                {
+                    self.bind_target(target);
+                }
+                self.acquire(call, acquirer, callee, None, names, true);
+            }
+            Expr::Name(n) => {
+                self.events.push(Event::Borrow(n.id.as_str()));
+                match target {
+                    Some(Expr::Name(t)) => self.events.push(Event::Alias {
+                        target: t.id.as_str(),
+                        source: n.id.as_str(),
+                        range: t.range,
+                    }),
+                    Some(other) => self.bind_target(other),
+                    None => {}
+                }
+            }
+            other => {
+                self.expr(other, Ctx::Borrow);
+                if let Some(target) = target {
+                    self.bind_target(target);
+                }
+            }
+        }
+    }
+
+    fn with_exit(&mut self, item: &'a ast::WithItem) {
+        match &item.context_expr {
+            Expr::Call(call) => {
+                if let Some(id) = self
+                    .out
+                    .acquisitions
+                    .iter()
+                    .position(|a| std::ptr::eq(a.call, call) && a.with_item)
+                {
+                    self.events.push(Event::WithExitOfSite(id, item.range));
+                }
+            }
+            Expr::Name(n) => self
+                .events
+                .push(Event::WithExitOf(n.id.as_str(), item.range)),
+            _ => {}
+        }
+    }
+
+    fn def(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(f) => {
+                for decorator in &f.decorator_list {
+                    self.expr(&decorator.expression, Ctx::Escape);
+                }
+                for p in f.parameters.iter_non_variadic_params() {
+                    if let Some(default) = &p.default {
+                        self.expr(default, Ctx::Escape);
+                    }
+                }
+                for name in loaded_names_in_body(&f.body) {
+                    self.events.push(Event::Escape(name));
+                }
+                self.events
+                    .push(Event::Bind(f.name.id.as_str(), f.name.range));
+            }
+            Stmt::ClassDef(c) => {
+                for decorator in &c.decorator_list {
+                    self.expr(&decorator.expression, Ctx::Escape);
+                }
+                if let Some(arguments) = &c.arguments {
+                    for arg in &arguments.args {
+                        self.expr(arg, Ctx::Escape);
+                    }
+                }
+                for name in loaded_names_in_body(&c.body) {
+                    self.events.push(Event::Escape(name));
+                }
+                self.events
+                    .push(Event::Bind(c.name.id.as_str(), c.name.range));
+            }
+            _ => {}
+        }
+    }
+
+    // ---- acquisitions ----
+
+    fn acquire(
+        &mut self,
+        call: &'a ast::ExprCall,
+        acquirer: &'static Acquirer,
+        callee: String,
+        index: Option<usize>,
+        names: Vec<&'a str>,
+        with_item: bool,
+    ) {
+        let writer = is_writer(call, acquirer);
+        let id = self.out.acquisitions.len();
+        self.out.acquisitions.push(Acquisition {
+            node: self.node,
+            call,
+            acquirer,
+            callee,
+            index,
+            names,
+            writer,
+            with_item,
+        });
+        self.events.push(Event::Acquire(id));
+    }
+
+    /// The acquirer a call stands for, and how its callee is spelled.
+    pub(crate) fn acquirer_of(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
+        if let Some(name) = self.resolver.resolve(&call.func)
+            && let Some(acquirer) = catalog::acquirer(&name)
+        {
+            let spelled = unclosed_names::dotted(&call.func).unwrap_or(name);
+            return Some((acquirer, spelled));
+        }
+        let Expr::Attribute(attr) = &*call.func else {
+            return None;
+        };
+        let receiver_type = self.type_of(&attr.value)?;
+        let acquirer = catalog::method_acquirer(&receiver_type, attr.attr.id.as_str())?;
+        let spelled = match unclosed_names::dotted(&call.func) {
+            Some(d) => d,
+            None => format!("{}.{}", short_type(&receiver_type), attr.attr.id),
+        };
+        Some((acquirer, spelled))
+    }
+
+    /// A flow-insensitive type for method lookups: `Path(p)`, a name bound
+    /// to `Path(p)`, `ZipFile(p)`, `p / "x"` for a path `p`.
+    fn type_of(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Call(call) => {
+                if let Some(name) = self.resolver.resolve(&call.func) {
+                    return catalog::type_of_call(&name).map(str::to_owned);
+                }
+                if let Expr::Attribute(attr) = &*call.func {
+                    let receiver = self.type_of(&attr.value)?;
+                    if receiver == "pathlib.Path"
+                        && catalog::PATH_RETURNING_METHODS.contains(&attr.attr.id.as_str())
+                    {
+                        return Some(receiver);
+                    }
+                }
+                None
+            }
+            Expr::Name(n) => {
+                let callee = self.resolver.call_type(n.id.as_str())?;
+                catalog::type_of_call(&callee).map(str::to_owned)
+            }
+            Expr::BinOp(b) if b.op == ast::Operator::Div => {
+                self.type_of(&b.left).filter(|t| t == "pathlib.Path")
+            }
+            Expr::Attribute(a) if a.attr.id.as_str() == "parent" => {
+                self.type_of(&a.value).filter(|t| t == "pathlib.Path")
+            }
+            _ => None,
+        }
+    }
+
+    // ---- expressions ----
+
+    fn expr(&mut self, expr: &'a Expr, ctx: Ctx) {
+        match expr {
+            Expr::Name(n) => {
+                let name = n.id.as_str();
+                self.events.push(match ctx {
+                    Ctx::Escape => Event::Escape(name),
+                    Ctx::Release => Event::Release(name),
+                    Ctx::Borrow | Ctx::Drop | Ctx::Iterate => Event::Borrow(name),
+                });
+            }
+            Expr::Call(call) => self.call(call, ctx),
+            Expr::Attribute(a) => {
+                if let Expr::Name(n) = &*a.value {
+                    let name = n.id.as_str();
+                    let attr = a.attr.id.as_str();
+                    let escapes = ctx == Ctx::Escape && !DATA_ATTRIBUTES.contains(&attr);
+                    if escapes || attr == "close" || attr == "__exit__" {
+                        // A bound method or a part of the resource handed
+                        // on: `stack.callback(f.close)`, `return p.stdout`.
+                        self.events.push(if ctx == Ctx::Borrow || ctx == Ctx::Drop {
+                            Event::Borrow(name)
+                        } else {
+                            Event::Escape(name)
+                        });
+                    } else {
+                        self.events.push(Event::Borrow(name));
+                    }
+                } else {
+                    self.expr(&a.value, Ctx::Borrow);
+                }
+            }
+            Expr::Subscript(s) => {
+                self.expr(&s.value, Ctx::Borrow);
+                self.expr(&s.slice, Ctx::Borrow);
+            }
+            Expr::Tuple(ast::ExprTuple { elts, .. })
+            | Expr::List(ast::ExprList { elts, .. })
+            | Expr::Set(ast::ExprSet { elts, .. }) => {
+                let inner = container_ctx(ctx);
+                for e in elts {
+                    self.expr(e, inner);
+                }
+            }
+            Expr::Dict(d) => {
+                let inner = container_ctx(ctx);
+                for item in &d.items {
+                    if let Some(key) = &item.key {
+                        self.expr(key, inner);
+                    }
+                    self.expr(&item.value, inner);
+                }
+            }
+            Expr::Starred(s) => self.expr(&s.value, ctx),
+            Expr::Await(a) => self.expr(&a.value, Ctx::Borrow),
+            Expr::Yield(y) => {
+                if let Some(value) = &y.value {
+                    self.expr(value, Ctx::Escape);
+                }
+            }
+            Expr::YieldFrom(y) => self.expr(&y.value, Ctx::Escape),
+            Expr::Named(n) => {
+                if let Expr::Call(call) = &*n.value
+                    && let Some((acquirer, callee)) = self.acquirer_of(call)
+                    && let Returns::Object = acquirer.returns
+                    && let Some(name) = name_of(&n.target)
+                {
+                    self.call_parts(call, Some(acquirer));
+                    self.acquire(call, acquirer, callee, None, vec![name], false);
+                } else if let (Expr::Name(source), Some(target)) = (&*n.value, name_of(&n.target)) {
+                    self.events.push(Event::Alias {
+                        target,
+                        source: source.id.as_str(),
+                        range: n.target.range(),
+                    });
+                } else {
+                    self.expr(&n.value, Ctx::Escape);
+                    self.bind_target(&n.target);
+                }
+            }
+            Expr::If(i) => {
+                self.expr(&i.test, Ctx::Borrow);
+                let branch = if ctx == Ctx::Borrow {
+                    Ctx::Borrow
+                } else {
+                    Ctx::Escape
+                };
+                self.expr(&i.body, branch);
+                self.expr(&i.orelse, branch);
+            }
+            Expr::BoolOp(b) => {
+                let operand = if ctx == Ctx::Borrow || ctx == Ctx::Drop {
+                    Ctx::Borrow
+                } else {
+                    Ctx::Escape
+                };
+                for v in &b.values {
+                    self.expr(v, operand);
+                }
+            }
+            Expr::Lambda(l) => {
+                for name in loaded_names_in_expr(&l.body) {
+                    self.events.push(Event::Escape(name));
+                }
+            }
+            Expr::ListComp(c) => self.comprehension(&c.generators, &[&c.elt], false, ctx),
+            Expr::SetComp(c) => self.comprehension(&c.generators, &[&c.elt], false, ctx),
+            Expr::DictComp(c) => {
+                let mut elements: Vec<&'a Expr> = vec![&c.value];
+                elements.extend(c.key.as_deref());
+                self.comprehension(&c.generators, &elements, false, ctx);
+            }
+            Expr::Generator(c) => self.comprehension(&c.generators, &[&c.elt], true, ctx),
+            Expr::BinOp(b) => {
+                self.expr(&b.left, Ctx::Borrow);
+                self.expr(&b.right, Ctx::Borrow);
+            }
+            Expr::UnaryOp(u) => self.expr(&u.operand, Ctx::Borrow),
+            Expr::Compare(c) => {
+                self.expr(&c.left, Ctx::Borrow);
+                for e in &c.comparators {
+                    self.expr(e, Ctx::Borrow);
+                }
+            }
+            Expr::FString(_) | Expr::TString(_) | Expr::Slice(_) => {
+                let mut walker = NameLoads::default();
+                ast::visitor::Visitor::visit_expr(&mut walker, expr);
+                for call in walker.calls {
+                    self.call(call, Ctx::Borrow);
+                }
+                for name in walker.names {
+                    self.events.push(Event::Borrow(name));
+                }
+            }
+            Expr::StringLiteral(_)
+            | Expr::BytesLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_)
+            | Expr::EllipsisLiteral(_)
+            | Expr::IpyEscapeCommand(_) => {}
+        }
+    }
+
+    fn comprehension(
+        &mut self,
+        generators: &'a [ast::Comprehension],
+        elements: &[&'a Expr],
+        lazy: bool,
+        ctx: Ctx,
+    ) {
+        // A generator expression that is stored or returned keeps its
+        // iterable alive: that hands the iterable off.
+        let outer = if lazy && ctx == Ctx::Escape {
+            Ctx::Escape
+        } else {
+            Ctx::Iterate
+        };
+        for (i, generator) in generators.iter().enumerate() {
+            if i == 0 {
+                self.expr(&generator.iter, outer);
+            } else {
+                self.expr(&generator.iter, Ctx::Borrow);
+            }
+            for cond in &generator.ifs {
+                self.expr(cond, Ctx::Borrow);
+            }
+        }
+        for element in elements {
+            self.expr(element, if lazy { outer } else { Ctx::Escape });
+        }
+    }
+
+    /// The callee and arguments of a call, given the acquirer it is (if
+    /// any); decides how arguments are used.
+    fn call_parts(&mut self, call: &'a ast::ExprCall, acquirer: Option<&'static Acquirer>) {
+        let resolved = self.resolver.resolve(&call.func);
+        let method = match &*call.func {
+            Expr::Attribute(a) => Some(a.attr.id.as_str()),
+            _ => None,
+        };
+        let arg_ctx = if let Some(acquirer) = acquirer {
+            if acquirer.owns_args {
+                Ctx::Escape
+            } else {
+                Ctx::Borrow
+            }
+        } else if let Some(name) = resolved.as_deref() {
+            if catalog::is_release_function(name) {
+                Ctx::Release
+            } else if catalog::is_borrower(name) {
+                Ctx::Borrow
+            } else if catalog::OWNING_FUNCTIONS.contains(&name) {
+                Ctx::Escape
+            } else {
+                self.unknown()
+            }
+        } else if method.is_some_and(|m| catalog::OWNING_METHODS.contains(&m)) {
+            Ctx::Escape
+        } else {
+            self.unknown()
+        };
+
+        // The callee: `f.read(...)` is a method call on `f`.
+        match &*call.func {
+            Expr::Attribute(a) => match &*a.value {
+                Expr::Name(n) => self
+                    .events
+                    .push(Event::MethodCall(n.id.as_str(), a.attr.id.as_str())),
+                Expr::Call(inner) => {
+                    if let Some((inner_acq, callee)) = self.acquirer_of(inner) {
+                        self.call_parts(inner, Some(inner_acq));
+                        let m = a.attr.id.as_str();
+                        let releases = inner_acq.release.contains(&m)
+                            || matches!(m, "close" | "__enter__" | "__exit__");
+                        if !releases {
+                            self.temporary(
+                                inner,
+                                inner_acq,
+                                callee,
+                                TemporaryUse::Receiver(m.to_owned()),
+                            );
+                        }
+                    } else {
+                        self.call(inner, Ctx::Borrow);
+                    }
+                }
+                other => self.expr(other, Ctx::Borrow),
+            },
+            other => self.expr(other, Ctx::Borrow),
+        }
+
+        let callee_name = unclosed_names::dotted(&call.func).unwrap_or_default();
+        for arg in &call.arguments.args {
+            self.argument(arg, arg_ctx, &callee_name);
+        }
+        for keyword in &call.arguments.keywords {
+            self.argument(&keyword.value, arg_ctx, &callee_name);
+        }
+    }
+
+    fn argument(&mut self, arg: &'a Expr, ctx: Ctx, callee: &str) {
+        if let Expr::Call(inner) = arg
+            && let Some((acquirer, name)) = self.acquirer_of(inner)
+        {
+            self.call_parts(inner, Some(acquirer));
+            if ctx == Ctx::Borrow {
+                self.temporary(
+                    inner,
+                    acquirer,
+                    name,
+                    TemporaryUse::Argument(callee.to_owned()),
+                );
+            }
+            return;
+        }
+        self.expr(arg, ctx);
+    }
+
+    fn unknown(&self) -> Ctx {
+        if self.strict {
+            Ctx::Borrow
+        } else {
+            Ctx::Escape
+        }
+    }
+
+    fn call(&mut self, call: &'a ast::ExprCall, ctx: Ctx) {
+        let acquirer = self.acquirer_of(call);
+        self.call_parts(call, acquirer.as_ref().map(|(a, _)| *a));
+        let Some((acquirer, callee)) = acquirer else {
+            return;
+        };
+        let how = match ctx {
+            Ctx::Drop => TemporaryUse::Dropped,
+            Ctx::Iterate if acquirer.exhaustion_releases => return,
+            Ctx::Iterate => TemporaryUse::Iterated,
+            Ctx::Borrow => TemporaryUse::Argument(String::new()),
+            Ctx::Escape | Ctx::Release => return,
+        };
+        self.temporary(call, acquirer, callee, how);
+    }
+
+    fn temporary(
+        &mut self,
+        call: &'a ast::ExprCall,
+        acquirer: &'static Acquirer,
+        callee: String,
+        how: TemporaryUse,
+    ) {
+        let writer = is_writer(call, acquirer);
+        self.out.temporaries.push(Temporary {
+            call,
+            acquirer,
+            callee,
+            how,
+            writer,
+        });
+    }
+}
+
+fn container_ctx(ctx: Ctx) -> Ctx {
+    match ctx {
+        Ctx::Borrow | Ctx::Drop | Ctx::Iterate => Ctx::Borrow,
+        Ctx::Escape | Ctx::Release => Ctx::Escape,
+    }
+}
+
+fn name_of(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }
+}
+
+fn short_type(qualified: &str) -> &str {
+    qualified.rsplit('.').next().unwrap_or(qualified)
+}
+
+/// Whether the mode argument makes this acquisition a writer.
+fn is_writer(call: &ast::ExprCall, acquirer: &Acquirer) -> bool {
+    let (position, keyword, default) = match acquirer.writer {
+        Writer::Never => return false,
+        Writer::Always => return true,
+        Writer::Mode {
+            position,
+            keyword,
+            default,
+        }
+        | Writer::Flag {
+            position,
+            keyword,
+            default,
+        } => (position, keyword, default),
+    };
+    let arg = call
+        .arguments
+        .find_keyword(keyword)
+        .map(|k| &k.value)
+        .or_else(|| call.arguments.args.get(position));
+    match arg {
+        None => catalog::mode_writes(acquirer.writer, default),
+        Some(Expr::StringLiteral(s)) => catalog::mode_writes(acquirer.writer, s.value.to_str()),
+        // A mode we can't read: don't claim it writes.
+        Some(_) => false,
+    }
+}
+
+/// Names and calls found under an f-string or slice.
+#[derive(Default)]
+struct NameLoads<'a> {
+    names: Vec<&'a str>,
+    calls: Vec<&'a ast::ExprCall>,
+}
+
+impl<'a> ast::visitor::Visitor<'a> for NameLoads<'a> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Name(n) => self.names.push(n.id.as_str()),
+            Expr::Call(c) => self.calls.push(c),
+            _ => ast::visitor::walk_expr(self, expr),
+        }
+    }
+}
+
+/// Every name loaded anywhere in a nested body (an over-approximation of
+/// its free variables): capturing a resource in a closure hands it off.
+pub(crate) fn loaded_names_in_body(body: &[Stmt]) -> Vec<&str> {
+    let mut walker = AllLoads::default();
+    ast::visitor::Visitor::visit_body(&mut walker, body);
+    walker.0
+}
+
+fn loaded_names_in_expr(expr: &Expr) -> Vec<&str> {
+    let mut walker = AllLoads::default();
+    ast::visitor::Visitor::visit_expr(&mut walker, expr);
+    walker.0
+}
+
+#[derive(Default)]
+struct AllLoads<'a>(Vec<&'a str>);
+
+impl<'a> ast::visitor::Visitor<'a> for AllLoads<'a> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Name(n) = expr
+            && n.ctx.is_load()
+        {
+            self.0.push(n.id.as_str());
+        }
+        ast::visitor::walk_expr(self, expr);
+    }
+}
+
+/// Does the body contain a call that may acquire? A cheap syntactic
+/// pre-filter on the callee's last name, so bodies without any skip the
+/// graph and the analysis.
+pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str]) -> bool {
+    struct Finder<'x> {
+        extra: &'x [&'x str],
+        found: bool,
+    }
+    impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.found {
+                return;
+            }
+            match stmt {
+                // Nested scopes are analyzed on their own.
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.found {
+                return;
+            }
+            if let Expr::Call(call) = expr {
+                let last = match &*call.func {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    Expr::Attribute(a) => Some(a.attr.id.as_str()),
+                    _ => None,
+                };
+                if let Some(last) = last
+                    && (catalog::is_acquirer_tail(last) || self.extra.contains(&last))
+                {
+                    self.found = true;
+                    return;
+                }
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut finder = Finder {
+        extra: extra_names,
+        found: false,
+    };
+    ast::visitor::Visitor::visit_body(&mut finder, body);
+    finder.found
+}

@@ -1,0 +1,461 @@
+//! Following one resource along every path from its acquisition.
+//!
+//! The state is small: which local names refer to the resource, whether a
+//! `with` block holds it, and whether a `with` that does not close it (a
+//! `sqlite3` connection) has ended. A path ends when the resource is
+//! released, handed off, or proven absent on that path (`if f is not None`
+//! false edge); or when it reaches an exit with the resource still open, or
+//! the last name referring to it is rebound. Exploration is path-sensitive
+//! for this one resource: states are kept per node, and a (node, state)
+//! pair is visited once, so loops terminate.
+
+use ruff_python_ast::{self as ast, Expr};
+use ruff_text_size::{Ranged, TextRange};
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+use unclosed_cfg::{Cfg, EdgeKind, NodeId, NodeKind};
+
+use crate::effects::{AcqId, Effects, Event};
+
+/// States explored per resource before giving up (no report).
+const MAX_STATES: usize = 50_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct State<'a> {
+    names: SmallVec<[&'a str; 2]>,
+    held_by_with: bool,
+    /// A `with` that does not close the resource ended here.
+    non_closing_with: Option<TextRange>,
+}
+
+impl State<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.names.contains(&name)
+    }
+
+    fn remove(&mut self, name: &str) {
+        self.names.retain(|n| *n != name);
+    }
+
+    fn unreferenced(&self) -> bool {
+        self.names.is_empty() && !self.held_by_with
+    }
+}
+
+/// Why the last reference went away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostHow {
+    Rebound,
+    Deleted,
+    /// The same acquisition ran again (next loop iteration).
+    Reopened,
+    /// A `with` without `as` that does not close it ended.
+    WithEnded,
+}
+
+/// What happened to one resource on its paths.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// A path to the normal exit with the resource open.
+    pub normal: Option<Vec<(NodeId, EdgeKind)>>,
+    /// A path to the exceptional exit with the resource open.
+    pub exceptional: Option<Vec<(NodeId, EdgeKind)>>,
+    /// Places where the last reference was lost while open.
+    pub lost: Vec<(TextRange, LostHow, Option<TextRange>)>,
+    /// The end of a non-closing `with` on the first leaking path.
+    pub non_closing_with: Option<TextRange>,
+    /// Exploration was cut short: report nothing.
+    pub gave_up: bool,
+}
+
+enum Step<'a> {
+    Continue(State<'a>),
+    /// Released, handed off, or impossible on this path.
+    End,
+    Lost(TextRange, LostHow, Option<TextRange>),
+}
+
+pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Outcome {
+    let acq = &effects.acquisitions[me];
+    let mut outcome = Outcome::default();
+    let mut initial = State {
+        names: acq.names.iter().copied().collect(),
+        held_by_with: acq.with_item,
+        non_closing_with: None,
+    };
+    // Events of the acquiring node that come after the acquisition.
+    let events = &effects.events[acq.node as usize];
+    let after = events
+        .iter()
+        .position(|e| *e == Event::Acquire(me))
+        .map_or(events.len(), |p| p + 1);
+    match apply(&events[after..], initial.clone(), effects, me, false) {
+        Step::Continue(s) => initial = s,
+        Step::End => return outcome,
+        Step::Lost(range, how, with) => {
+            outcome.lost.push((range, how, with));
+            return outcome;
+        }
+    }
+
+    // (node, state) -> index in `visited`; each entry keeps its parent.
+    let mut index: FxHashMap<(NodeId, State<'a>), usize> = FxHashMap::default();
+    let mut visited: Vec<(NodeId, Option<usize>, EdgeKind)> = Vec::new();
+    let mut queue: std::collections::VecDeque<(usize, State<'a>)> = Default::default();
+
+    let start_node = cfg.node(acq.node);
+    for &(succ, kind) in &start_node.succs {
+        if kind == EdgeKind::Exception {
+            continue;
+        }
+        let state = match refine(start_node.kind, kind, initial.clone(), effects, me) {
+            Step::Continue(s) => s,
+            _ => continue,
+        };
+        push(
+            &mut index,
+            &mut visited,
+            &mut queue,
+            succ,
+            None,
+            kind,
+            state,
+        );
+    }
+
+    while let Some((at, state)) = queue.pop_front() {
+        if visited.len() > MAX_STATES {
+            outcome.gave_up = true;
+            return outcome;
+        }
+        let node_id = visited[at].0;
+        if node_id == Cfg::EXIT || node_id == Cfg::RAISE {
+            let slot = if node_id == Cfg::EXIT {
+                &mut outcome.normal
+            } else {
+                &mut outcome.exceptional
+            };
+            if slot.is_none() {
+                *slot = Some(path_to(&visited, at, acq.node));
+                if outcome.non_closing_with.is_none() {
+                    outcome.non_closing_with = state.non_closing_with;
+                }
+            }
+            continue;
+        }
+        let node = cfg.node(node_id);
+        let events = &effects.events[node_id as usize];
+        for &(succ, kind) in &node.succs {
+            let exceptional = kind == EdgeKind::Exception;
+            let step = match apply(events, state.clone(), effects, me, exceptional) {
+                Step::Continue(s) if !exceptional => refine(node.kind, kind, s, effects, me),
+                other => other,
+            };
+            match step {
+                Step::Continue(s) => push(
+                    &mut index,
+                    &mut visited,
+                    &mut queue,
+                    succ,
+                    Some(at),
+                    kind,
+                    s,
+                ),
+                Step::End => {}
+                Step::Lost(range, how, with) => {
+                    if !outcome
+                        .lost
+                        .iter()
+                        .any(|(r, h, _)| *r == range && *h == how)
+                    {
+                        outcome.lost.push((range, how, with));
+                    }
+                }
+            }
+        }
+    }
+    outcome
+}
+
+fn push<'a>(
+    index: &mut FxHashMap<(NodeId, State<'a>), usize>,
+    visited: &mut Vec<(NodeId, Option<usize>, EdgeKind)>,
+    queue: &mut std::collections::VecDeque<(usize, State<'a>)>,
+    node: NodeId,
+    parent: Option<usize>,
+    kind: EdgeKind,
+    state: State<'a>,
+) {
+    let key = (node, state);
+    if index.contains_key(&key) {
+        return;
+    }
+    let id = visited.len();
+    visited.push((node, parent, kind));
+    let state = key.1.clone();
+    index.insert(key, id);
+    queue.push_back((id, state));
+}
+
+/// The nodes from the acquisition to `at`, with the edge kind that entered
+/// each.
+fn path_to(
+    visited: &[(NodeId, Option<usize>, EdgeKind)],
+    at: usize,
+    start: NodeId,
+) -> Vec<(NodeId, EdgeKind)> {
+    let mut path = Vec::new();
+    let mut cur = Some(at);
+    while let Some(i) = cur {
+        let (node, parent, kind) = visited[i];
+        path.push((node, kind));
+        cur = parent;
+    }
+    path.push((start, EdgeKind::Normal));
+    path.reverse();
+    path
+}
+
+/// Apply a node's events to the state. On an exceptional edge the node
+/// did not complete: only what happened before the raise counts, and we
+/// take that to be every release and hand-off, but no binding.
+fn apply<'a>(
+    events: &[Event<'a>],
+    mut state: State<'a>,
+    effects: &Effects<'a>,
+    me: AcqId,
+    exceptional: bool,
+) -> Step<'a> {
+    let acquirer = effects.acquisitions[me].acquirer;
+    for event in events {
+        match *event {
+            Event::Borrow(_) => {}
+            Event::Escape(n) | Event::Release(n) => {
+                if state.has(n) {
+                    return Step::End;
+                }
+            }
+            Event::MethodCall(n, m) => {
+                if state.has(n)
+                    && (acquirer.release.contains(&m) || matches!(m, "close" | "__exit__"))
+                {
+                    return Step::End;
+                }
+            }
+            Event::WithExitOf(n, range) => {
+                if state.has(n) {
+                    if acquirer.with_releases {
+                        return Step::End;
+                    }
+                    state.non_closing_with = Some(range);
+                }
+            }
+            Event::WithExitOfSite(id, range) => {
+                if id == me {
+                    if acquirer.with_releases {
+                        return Step::End;
+                    }
+                    state.held_by_with = false;
+                    state.non_closing_with = Some(range);
+                    if state.unreferenced() {
+                        return Step::Lost(range, LostHow::WithEnded, Some(range));
+                    }
+                }
+            }
+            _ if exceptional => {}
+            Event::Alias {
+                target,
+                source,
+                range,
+            } => {
+                if state.has(source) {
+                    if !state.has(target) {
+                        state.names.push(target);
+                    }
+                } else if state.has(target) {
+                    state.remove(target);
+                    if state.unreferenced() {
+                        return Step::Lost(range, LostHow::Rebound, state.non_closing_with);
+                    }
+                }
+            }
+            Event::Bind(n, range) | Event::Del(n, range) => {
+                if state.has(n) {
+                    state.remove(n);
+                    if state.unreferenced() {
+                        let how = if matches!(event, Event::Del(..)) {
+                            LostHow::Deleted
+                        } else {
+                            LostHow::Rebound
+                        };
+                        return Step::Lost(range, how, state.non_closing_with);
+                    }
+                }
+            }
+            Event::Acquire(other) => {
+                let acq = &effects.acquisitions[other];
+                for n in &acq.names {
+                    if state.has(n) {
+                        state.remove(n);
+                        if state.unreferenced() {
+                            let how = if other == me {
+                                LostHow::Reopened
+                            } else {
+                                LostHow::Rebound
+                            };
+                            return Step::Lost(acq.call.range(), how, state.non_closing_with);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Step::Continue(state)
+}
+
+/// Refine the state along the true/false edge of a test: `if f:`, `if f
+/// is not None:`, `if not f.closed:`, `if 'f' in locals():`.
+fn refine<'a>(
+    kind: NodeKind<'a>,
+    edge: EdgeKind,
+    state: State<'a>,
+    _effects: &Effects<'a>,
+    _me: AcqId,
+) -> Step<'a> {
+    let NodeKind::Test(test) = kind else {
+        return Step::Continue(state);
+    };
+    let truthy = match edge {
+        EdgeKind::True => true,
+        EdgeKind::False => false,
+        _ => return Step::Continue(state),
+    };
+    let mut facts = Vec::new();
+    guard_facts(test, truthy, &mut facts);
+    let mut state = state;
+    for fact in facts {
+        match fact {
+            Guard::Absent(n) => {
+                if state.has(n) {
+                    state.remove(n);
+                    if state.unreferenced() {
+                        // `f` is None or unbound here: not this resource.
+                        return Step::End;
+                    }
+                }
+            }
+            Guard::Closed(n) => {
+                if state.has(n) {
+                    return Step::End;
+                }
+            }
+        }
+    }
+    Step::Continue(state)
+}
+
+enum Guard<'a> {
+    /// The name is `None`, falsy or unbound on this edge.
+    Absent(&'a str),
+    /// `name.closed` is true on this edge.
+    Closed(&'a str),
+}
+
+fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
+    match test {
+        Expr::Name(n) if !truthy => out.push(Guard::Absent(n.id.as_str())),
+        Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => guard_facts(&u.operand, !truthy, out),
+        Expr::BoolOp(b) => {
+            let all = match b.op {
+                ast::BoolOp::And => truthy,
+                ast::BoolOp::Or => !truthy,
+            };
+            if all {
+                for v in &b.values {
+                    guard_facts(v, truthy, out);
+                }
+            }
+        }
+        Expr::Attribute(a) if truthy && a.attr.id.as_str() == "closed" => {
+            if let Expr::Name(n) = &*a.value {
+                out.push(Guard::Closed(n.id.as_str()));
+            }
+        }
+        Expr::Compare(c) if c.ops.len() == 1 => {
+            let op = c.ops[0];
+            let right = &c.comparators[0];
+            match (&*c.left, right) {
+                (Expr::Name(n), Expr::NoneLiteral(_)) | (Expr::NoneLiteral(_), Expr::Name(n)) => {
+                    let is_none = match op {
+                        ast::CmpOp::Is | ast::CmpOp::Eq => truthy,
+                        ast::CmpOp::IsNot | ast::CmpOp::NotEq => !truthy,
+                        _ => false,
+                    };
+                    if is_none {
+                        out.push(Guard::Absent(n.id.as_str()));
+                    }
+                }
+                (Expr::StringLiteral(s), Expr::Call(call))
+                    if matches!(op, ast::CmpOp::In | ast::CmpOp::NotIn)
+                        && call.arguments.is_empty()
+                        && matches!(&*call.func, Expr::Name(f) if matches!(f.id.as_str(), "locals" | "vars" | "dir" | "globals")) =>
+                {
+                    let present = (op == ast::CmpOp::In) == truthy;
+                    if !present {
+                        // Leaked string: the name lives in the AST.
+                        out.push(Guard::Absent(leak_str(s)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The text of a string literal that names a variable, borrowed from the
+/// AST when it is a single literal.
+fn leak_str(s: &ast::ExprStringLiteral) -> &str {
+    s.value.to_str()
+}
+
+/// A short description of what may raise at a node: the first call in it
+/// (`parse()`), or `None` to use the statement's text.
+pub(crate) fn raising_call(kind: NodeKind<'_>) -> Option<(TextRange, String)> {
+    struct First(Option<(TextRange, String)>);
+    impl<'a> ast::visitor::Visitor<'a> for First {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            if let Expr::Call(call) = expr {
+                // Innermost-first: arguments run before the call.
+                ast::visitor::walk_expr(self, expr);
+                if self.0.is_none() {
+                    let name = unclosed_names::dotted(&call.func)
+                        .or_else(|| match &*call.func {
+                            Expr::Attribute(a) => Some(format!("….{}", a.attr.id)),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| "…".to_owned());
+                    self.0 = Some((call.range(), format!("{name}()")));
+                }
+                return;
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut first = First(None);
+    match kind {
+        NodeKind::Stmt(stmt) => ast::visitor::Visitor::visit_stmt(&mut first, stmt),
+        NodeKind::Test(e) | NodeKind::MatchSubject(e) => {
+            ast::visitor::Visitor::visit_expr(&mut first, e)
+        }
+        NodeKind::ForIter(f) => ast::visitor::Visitor::visit_expr(&mut first, &f.iter),
+        NodeKind::WithEnter(item) => {
+            ast::visitor::Visitor::visit_expr(&mut first, &item.context_expr)
+        }
+        _ => {}
+    }
+    first.0
+}

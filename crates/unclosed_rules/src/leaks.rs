@@ -1,0 +1,157 @@
+//! From analysis facts to diagnostics: which rule reports a fact, and the
+//! words shared by the leak rules (the path a resource escapes by).
+
+use unclosed_catalog::Kind;
+use unclosed_dataflow::{Fact, Leak, LeakCause};
+use unclosed_diagnostics::{Diagnostic, SourceText, TextRange};
+
+use crate::rules::{uc101, uc102, uc103, uc104, uc105, uc106, uc107};
+
+/// The rule that reports a fact, by priority: rebinding (UC103), a
+/// non-closing `with` (UC105), raw descriptors (UC107), writers (UC106),
+/// exception-only leaks (UC102), other leaks (UC101).
+pub(crate) fn diagnostic(fact: &Fact, source: &SourceText) -> Option<Diagnostic> {
+    let leak = match fact {
+        Fact::Temporary(t) => return Some(uc104::diagnostic(t, source)),
+        Fact::TooComplex(_) => return None,
+        Fact::Leak(leak) => leak,
+    };
+    let exceptional = matches!(leak.cause, LeakCause::Exception { .. });
+    Some(match leak.cause {
+        LeakCause::Rebound(_) => uc103::diagnostic(leak, source),
+        _ if leak.non_closing_with.is_some() && !exceptional => uc105::diagnostic(leak, source),
+        _ if leak.kind() == Kind::Fd => uc107::diagnostic(leak, source),
+        _ if leak.writer => uc106::diagnostic(leak, source),
+        _ if exceptional => uc102::diagnostic(leak, source),
+        _ => uc101::diagnostic(leak, source),
+    })
+}
+
+pub(crate) fn line(source: &SourceText, range: TextRange) -> usize {
+    source.location(range.start()).row
+}
+
+/// "file opened at line 3", "socket created by `socket.socket()` at line 3".
+pub(crate) fn subject(leak: &Leak, source: &SourceText) -> String {
+    let kind = leak.kind();
+    let noun = if leak.writer && kind == Kind::File {
+        "file opened for writing".to_owned()
+    } else {
+        format!("{} {}", kind.noun(), kind.verb())
+    };
+    format!(
+        "{noun} by `{}()` at line {}",
+        leak.callee,
+        line(source, leak.range)
+    )
+}
+
+/// When the resource is still open: "when the function returns at line 9".
+pub(crate) fn when(leak: &Leak, source: &SourceText) -> String {
+    match &leak.cause {
+        LeakCause::Return(r) => format!(
+            "it is still open when the function returns at line {}",
+            line(source, *r)
+        ),
+        LeakCause::Break(r) => format!(
+            "it is still open when `break` at line {} leaves the loop",
+            line(source, *r)
+        ),
+        LeakCause::EndOfBody { module: false } => {
+            "it is still open when the function ends".to_owned()
+        }
+        LeakCause::EndOfBody { module: true } => {
+            "it is still open at the end of the module".to_owned()
+        }
+        LeakCause::Reopened(r) => format!(
+            "the next loop iteration opens another one at line {} and drops this one",
+            line(source, *r)
+        ),
+        LeakCause::Deleted(r) => format!(
+            "`del` at line {} drops it while it is open",
+            line(source, *r)
+        ),
+        LeakCause::WithEnded(r) => format!(
+            "the `with` block ending at line {} does not close it",
+            line(source, *r)
+        ),
+        LeakCause::Rebound(r) => format!("its name is rebound at line {}", line(source, *r)),
+        LeakCause::Exception { at, call } => format!(
+            "it is not closed if {} raises at line {}",
+            call.as_deref()
+                .map_or_else(|| "the statement".to_owned(), |c| format!("`{c}`")),
+            line(source, *at)
+        ),
+    }
+}
+
+/// "is never closed: it is still open when ..." for normal-path leaks,
+/// "is not closed if `f()` raises at line 9" for exceptional ones.
+pub(crate) fn predicate(leak: &Leak, source: &SourceText) -> String {
+    let when = when(leak, source);
+    match when.strip_prefix("it is ") {
+        Some(rest) if matches!(leak.cause, LeakCause::Exception { .. }) => format!("is {rest}"),
+        _ => format!("is never closed: {when}"),
+    }
+}
+
+/// The usual fix: a `with` statement, or the kind's own release.
+pub(crate) fn help(leak: &Leak) -> String {
+    let var = leak.name.as_deref().unwrap_or(default_var(leak.kind()));
+    let a = leak.acquirer;
+    if a.kind == Kind::Fd {
+        return "close it with `os.close()` in a `finally:` block, or hand it to `os.fdopen()` in a `with` statement".to_owned();
+    }
+    if a.with_releases {
+        format!(
+            "use `with {}(...) as {var}:` so it is released on every path, exceptions included",
+            leak.callee
+        )
+    } else {
+        format!(
+            "use `with contextlib.closing({}(...)) as {var}:` or call `{var}.{}()` in a `finally:` block",
+            leak.callee,
+            a.release.first().unwrap_or(&"close")
+        )
+    }
+}
+
+fn default_var(kind: Kind) -> &'static str {
+    match kind {
+        Kind::File | Kind::TempFile => "f",
+        Kind::Socket => "sock",
+        Kind::Connection | Kind::Database => "conn",
+        Kind::Process => "proc",
+        Kind::Archive => "archive",
+        Kind::TempDir => "tmpdir",
+        Kind::Fd => "fd",
+        Kind::Mmap => "mm",
+        Kind::Selector => "sel",
+        Kind::Pool => "pool",
+        Kind::Executor => "executor",
+        Kind::DirIterator => "entries",
+        Kind::Wrapper => "thing",
+    }
+}
+
+/// The labels every leak diagnostic carries: where the path goes.
+pub(crate) fn with_path_labels(mut d: Diagnostic, leak: &Leak) -> Diagnostic {
+    match &leak.cause {
+        LeakCause::Return(r) => d = d.with_label(*r, "returns with it open"),
+        LeakCause::Break(r) => d = d.with_label(*r, "leaves the loop with it open"),
+        LeakCause::Reopened(r) if *r != leak.range => d = d.with_label(*r, "opened again here"),
+        LeakCause::Deleted(r) => d = d.with_label(*r, "dropped here"),
+        LeakCause::WithEnded(r) => d = d.with_label(*r, "does not close it"),
+        LeakCause::Exception { at, .. } => {
+            d = d.with_label(*at, "if this raises, it is not closed")
+        }
+        _ => {}
+    }
+    if let Some(with) = leak.non_closing_with
+        && !matches!(leak.cause, LeakCause::WithEnded(_))
+        && with.intersect(leak.range).is_none()
+    {
+        d = d.with_label(with, "this `with` commits or rolls back, it does not close");
+    }
+    d
+}

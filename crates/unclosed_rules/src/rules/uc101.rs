@@ -1,0 +1,65 @@
+use unclosed_dataflow::Leak;
+use unclosed_diagnostics::{Diagnostic, SourceText};
+
+use crate::leaks;
+use crate::registry::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds a resource (file, socket, connection, subprocess, archive,
+    /// temporary file, pool, ...) that some normal path leaves open: the
+    /// function returns, falls off its end, or leaves a loop with `break`
+    /// while the resource is still open and nobody else took it over.
+    ///
+    /// A resource is taken over, and no longer reported, when it is
+    /// returned, yielded, stored in an attribute, a container or a global,
+    /// captured by a closure, or passed to a callee that may keep it.
+    ///
+    /// ## Why is this bad?
+    /// Every open file, socket and pipe holds an operating-system file
+    /// descriptor. CPython usually frees it when the object is garbage
+    /// collected, but not deterministically (and PyPy much later). Code that
+    /// runs in a loop or a long-lived server exhausts the descriptor limit
+    /// and fails with `OSError: [Errno 24] Too many open files`.
+    ///
+    /// ## Example
+    /// ```python
+    /// def process_logs(directory):
+    ///     results = []
+    ///     for filename in os.listdir(directory):
+    ///         f = open(os.path.join(directory, filename))
+    ///         results.append(parse(f.read()))
+    ///     return results
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// def process_logs(directory):
+    ///     results = []
+    ///     for filename in os.listdir(directory):
+    ///         with open(os.path.join(directory, filename)) as f:
+    ///             results.append(parse(f.read()))
+    ///     return results
+    /// ```
+    ///
+    /// ## References
+    /// - [PEP 343 – The "with" Statement](https://peps.python.org/pep-0343/)
+    pub struct ResourceNotClosed {
+        code: "UC101",
+        name: "resource-not-closed",
+        summary: "a normal path leaves a resource open",
+    }
+}
+
+pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
+    let rule = ResourceNotClosed::RULE;
+    let message = format!(
+        "{} {}",
+        leaks::subject(leak, source),
+        leaks::predicate(leak, source)
+    );
+    leaks::with_path_labels(
+        Diagnostic::new(rule.code, rule.name, message, leak.range).with_help(leaks::help(leak)),
+        leak,
+    )
+}
