@@ -22,6 +22,7 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".ruff_cache",
     ".pytest_cache",
     "node_modules",
+    "site-packages",
     "build",
     "dist",
 ];

@@ -57,7 +57,7 @@ impl Kind {
         match self {
             Kind::Process | Kind::Pool | Kind::Executor => "started",
             Kind::Socket | Kind::Selector | Kind::Mmap | Kind::TempDir | Kind::Wrapper => "created",
-            Kind::Connection | Kind::Database => "opened",
+            Kind::Fd => "returned",
             _ => "opened",
         }
     }
@@ -188,6 +188,8 @@ const fn fd(name: &'static str) -> Acquirer {
 }
 
 const SOCKET: &str = "socket.socket";
+/// `detach()` gives the descriptor away: the socket object no longer owns it.
+const SOCKET_RELEASE: &[&str] = &["close", "detach"];
 const PROCESS_RELEASE: &[&str] = &["wait", "communicate", "kill", "terminate", "__exit__"];
 const ARCHIVE_MODE_R: Writer = Writer::Mode {
     position: 1,
@@ -241,12 +243,33 @@ pub const ACQUIRERS: &[Acquirer] = &[
         entry("extractfile", Kind::File, "io.IOBase"),
     ),
     // Sockets.
-    owning(entry("socket.socket", Kind::Socket, SOCKET)),
-    entry("socket.create_connection", Kind::Socket, SOCKET),
-    entry("socket.create_server", Kind::Socket, SOCKET),
-    entry("socket.fromfd", Kind::Socket, SOCKET),
-    tuple(entry("socket.socketpair", Kind::Socket, SOCKET), &[0, 1]),
-    tuple(method(SOCKET, entry("accept", Kind::Socket, SOCKET)), &[0]),
+    owning(releases(
+        entry("socket.socket", Kind::Socket, SOCKET),
+        SOCKET_RELEASE,
+    )),
+    releases(
+        entry("socket.create_connection", Kind::Socket, SOCKET),
+        SOCKET_RELEASE,
+    ),
+    releases(
+        entry("socket.create_server", Kind::Socket, SOCKET),
+        SOCKET_RELEASE,
+    ),
+    releases(entry("socket.fromfd", Kind::Socket, SOCKET), SOCKET_RELEASE),
+    tuple(
+        releases(
+            entry("socket.socketpair", Kind::Socket, SOCKET),
+            SOCKET_RELEASE,
+        ),
+        &[0, 1],
+    ),
+    tuple(
+        releases(
+            method(SOCKET, entry("accept", Kind::Socket, SOCKET)),
+            SOCKET_RELEASE,
+        ),
+        &[0],
+    ),
     method(SOCKET, fd("detach")),
     method(SOCKET, fd("dup")),
     owning(method(
@@ -687,9 +710,16 @@ pub fn mode_writes(writer: Writer, mode: &str) -> bool {
 /// Whether some acquirer's name ends with `tail` (`open`, `socket`,
 /// `ZipFile`): a cheap pre-filter before resolving names.
 pub fn is_acquirer_tail(tail: &str) -> bool {
-    ACQUIRERS
-        .iter()
-        .any(|a| a.name.rsplit('.').next() == Some(tail))
+    static TAILS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    TAILS
+        .get_or_init(|| {
+            ACQUIRERS
+                .iter()
+                .filter_map(|a| a.name.rsplit('.').next())
+                .collect()
+        })
+        .contains(tail)
 }
 
 #[cfg(test)]

@@ -36,6 +36,8 @@ pub(crate) struct Builder<'a> {
     nodes: Vec<Node<'a>>,
     has_pred: Vec<bool>,
     targets: Targets,
+    /// Whether nodes built now run while an exception is handled.
+    handling: bool,
 }
 
 /// What a cleanup region (a `finally` body or a `with` exit) runs.
@@ -62,6 +64,7 @@ impl<'a> Builder<'a> {
                 ret: Cfg::EXIT,
                 looping: None,
             },
+            handling: false,
         };
         builder.push(NodeKind::Entry);
         builder.push(NodeKind::Exit);
@@ -79,6 +82,7 @@ impl<'a> Builder<'a> {
         self.nodes.push(Node {
             kind,
             succs: SmallVec::new(),
+            handling: self.handling,
         });
         self.has_pred.push(false);
         id
@@ -352,7 +356,10 @@ impl<'a> Builder<'a> {
         self.targets = saved;
         let mut swallowed = Frontier::new();
         if self.has_pred[ph.exception as usize] {
-            let end = self.cleanup(cleanup, true, Self::normal(ph.exception))?;
+            let handling = std::mem::replace(&mut self.handling, true);
+            let end = self.cleanup(cleanup, true, Self::normal(ph.exception));
+            self.handling = handling;
+            let end = end?;
             if !end.is_empty() {
                 // Re-raise where the cleanup ends, keeping the edge kinds of
                 // its last steps (a test's false edge stays a false edge).
@@ -407,7 +414,10 @@ impl<'a> Builder<'a> {
         let Some((item, rest)) = items.split_first() else {
             return self.suite(body, frontier);
         };
-        let enter = self.node(NodeKind::WithEnter(item), &frontier, true)?;
+        // `__enter__` of an object we already hold (`with f:`) returns it.
+        let enter_raises =
+            matches!(item.context_expr, Expr::Call(_)) || expr_can_raise(&item.context_expr);
+        let enter = self.node(NodeKind::WithEnter(item), &frontier, enter_raises)?;
         let (saved, ph) = self.enter_cleanup();
         let inner = self.with_items(rest, body, Self::normal(enter))?;
         let swallowed = self.leave_cleanup(saved, ph, Cleanup::WithExit(item))?;
@@ -448,8 +458,12 @@ impl<'a> Builder<'a> {
             let mut catch_all = false;
             for handler in &s.handlers {
                 let ast::ExceptHandler::ExceptHandler(h) = handler;
-                let id = self.node(NodeKind::Handler(h), &Self::normal(dispatch), false)?;
-                out.extend(self.suite(&h.body, Self::normal(id))?);
+                let handling = std::mem::replace(&mut self.handling, true);
+                let body = self
+                    .node(NodeKind::Handler(h), &Self::normal(dispatch), false)
+                    .and_then(|id| self.suite(&h.body, Self::normal(id)));
+                self.handling = handling;
+                out.extend(body?);
                 if is_catch_all(h) {
                     catch_all = true;
                     break;
@@ -488,16 +502,43 @@ fn is_catch_all(h: &ast::ExceptHandlerExceptHandler) -> bool {
     h.type_.as_deref().is_none_or(catches_all)
 }
 
-/// `with contextlib.suppress(...)` (or `suppress(...)`) swallows exceptions.
+/// `with contextlib.suppress(...)`, `with self.assertRaises(...)` and
+/// `with pytest.raises(...)` swallow exceptions.
 fn may_suppress(item: &ast::WithItem) -> bool {
-    let Expr::Call(call) = &item.context_expr else {
-        return false;
+    is_suppressing_call(&item.context_expr)
+}
+
+/// A call to a context manager that swallows the exceptions of its block.
+pub fn is_suppressing_call(expr: &Expr) -> bool {
+    callee_name(expr) == Some("suppress") || is_expected_failure_call(expr)
+}
+
+fn callee_name(expr: &Expr) -> Option<&str> {
+    let Expr::Call(call) = expr else {
+        return None;
     };
     match &*call.func {
-        Expr::Name(n) => n.id.as_str() == "suppress",
-        Expr::Attribute(a) => a.attr.id.as_str() == "suppress",
-        _ => false,
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => Some(a.attr.id.as_str()),
+        _ => None,
     }
+}
+
+/// A test's `with self.assertRaises(...)` or `with pytest.raises(...)`:
+/// its block is expected to fail half-way.
+pub fn is_expected_failure_call(expr: &Expr) -> bool {
+    let Some(name) = callee_name(expr) else {
+        return false;
+    };
+    matches!(
+        name,
+        "raises"
+            | "assertRaises"
+            | "assertRaisesRegex"
+            | "assertRaisesRegexp"
+            | "assertWarns"
+            | "assertWarnsRegex"
+    )
 }
 
 /// `True`, `1`, `False`, `0`, `None`: tests whose outcome is known.

@@ -25,7 +25,7 @@ use ruff_text_size::{Ranged, TextRange};
 use smallvec::SmallVec;
 
 mod build;
-pub use build::TooComplex;
+pub use build::{TooComplex, is_expected_failure_call, is_suppressing_call};
 
 pub type NodeId = u32;
 
@@ -97,6 +97,9 @@ pub enum EdgeKind {
 pub struct Node<'a> {
     pub kind: NodeKind<'a>,
     pub succs: SmallVec<[(NodeId, EdgeKind); 2]>,
+    /// Runs while an exception is being handled: inside an `except` body,
+    /// or in the copy of a `finally`/`with` exit entered by an exception.
+    pub handling: bool,
 }
 
 impl Node<'_> {
@@ -187,7 +190,7 @@ impl<'a> Cfg<'a> {
                 NodeKind::Continue(_) => "continue".to_owned(),
                 NodeKind::Join(kind) => format!("join({kind:?})"),
             };
-            let _ = write!(out, "n{id}");
+            let _ = write!(out, "n{id}{}", if node.handling { "!" } else { "" });
             if let Some(range) = node.range() {
                 let start = usize::from(range.start());
                 let text = source[start..usize::from(range.end()).min(source.len())]
@@ -219,8 +222,9 @@ impl<'a> Cfg<'a> {
 
 /// Whether evaluating `expr` can raise, as far as a reader would care: calls,
 /// `await`, `yield` (a generator can be closed or thrown into at a yield),
-/// subscripts, attribute loads, comprehensions. Names, constants and
-/// arithmetic on them do not count.
+/// subscripts (`KeyError`, `IndexError`), comprehensions. Names, attribute
+/// loads, constants and arithmetic on them do not count: an
+/// `AttributeError` there is a bug to fix, not a path to clean up after.
 pub fn expr_can_raise(expr: &Expr) -> bool {
     struct Finder(bool);
     impl<'a> ast::visitor::Visitor<'a> for Finder {
@@ -234,7 +238,6 @@ pub fn expr_can_raise(expr: &Expr) -> bool {
                 | Expr::Yield(_)
                 | Expr::YieldFrom(_)
                 | Expr::Subscript(_)
-                | Expr::Attribute(_)
                 | Expr::ListComp(_)
                 | Expr::SetComp(_)
                 | Expr::DictComp(_)
@@ -252,7 +255,10 @@ pub fn expr_can_raise(expr: &Expr) -> bool {
 /// Whether a simple statement can raise.
 pub fn stmt_can_raise(stmt: &Stmt) -> bool {
     match stmt {
-        Stmt::Raise(_) | Stmt::Assert(_) | Stmt::Import(_) | Stmt::ImportFrom(_) => true,
+        Stmt::Raise(_) | Stmt::Assert(_) => true,
+        // A missing module is a broken installation, not a path to clean
+        // up after.
+        Stmt::Import(_) | Stmt::ImportFrom(_) => false,
         Stmt::Pass(_)
         | Stmt::Global(_)
         | Stmt::Nonlocal(_)
@@ -260,7 +266,11 @@ pub fn stmt_can_raise(stmt: &Stmt) -> bool {
         | Stmt::Continue(_) => false,
         Stmt::Return(r) => r.value.as_deref().is_some_and(expr_can_raise),
         Stmt::Expr(e) => expr_can_raise(&e.value),
-        Stmt::Assign(a) => expr_can_raise(&a.value) || a.targets.iter().any(target_can_raise),
+        Stmt::Assign(a) => {
+            expr_can_raise(&a.value)
+                || a.targets.iter().any(target_can_raise)
+                || a.targets.iter().any(|t| unpacks(t, &a.value))
+        }
         Stmt::AugAssign(a) => expr_can_raise(&a.value) || target_can_raise(&a.target),
         Stmt::AnnAssign(a) => {
             a.value.as_deref().is_some_and(expr_can_raise) || target_can_raise(&a.target)
@@ -271,7 +281,29 @@ pub fn stmt_can_raise(stmt: &Stmt) -> bool {
     }
 }
 
-/// Storing to an attribute or subscript, or unpacking, can raise.
+/// Storing to `a.b` or `a[k]` raises only if evaluating its parts does.
 fn target_can_raise(target: &Expr) -> bool {
-    !matches!(target, Expr::Name(_))
+    match target {
+        Expr::Name(_) => false,
+        Expr::Attribute(a) => target_can_raise(&a.value),
+        Expr::Subscript(s) => target_can_raise(&s.value) || expr_can_raise(&s.slice),
+        Expr::Tuple(t) => t.elts.iter().any(target_can_raise),
+        Expr::List(l) => l.elts.iter().any(target_can_raise),
+        Expr::Starred(s) => target_can_raise(&s.value),
+        other => expr_can_raise(other),
+    }
+}
+
+/// Unpacking `a, b = value` raises when the lengths may differ.
+fn unpacks(target: &Expr, value: &Expr) -> bool {
+    let n = match target {
+        Expr::Tuple(t) => t.elts.len(),
+        Expr::List(l) => l.elts.len(),
+        _ => return false,
+    };
+    match value {
+        Expr::Tuple(t) => t.elts.len() != n,
+        Expr::List(l) => l.elts.len() != n,
+        _ => true,
+    }
 }

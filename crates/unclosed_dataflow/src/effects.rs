@@ -303,6 +303,21 @@ impl<'a, 'r> Extractor<'a, 'r> {
             }
             return;
         }
+        // `conn = sock.accept()[0]`.
+        if let Expr::Subscript(sub) = value
+            && let Expr::Call(call) = &*sub.value
+            && let Some((acquirer, callee, indices)) = self.tuple_acquirer(call)
+            && let Expr::NumberLiteral(n) = &*sub.slice
+            && let Some(i) = n.value.as_int().and_then(ast::Int::as_usize)
+            && indices.contains(&i)
+        {
+            self.call_parts(call, Some(acquirer));
+            let names: Vec<&'a str> = targets.iter().filter_map(name_of).collect();
+            if !names.is_empty() {
+                self.acquire(call, acquirer, callee, Some(i), names, false);
+            }
+            return;
+        }
         // `g = f` and `a, b = b, a`.
         if let Expr::Name(source) = value {
             for target in targets {
@@ -531,6 +546,18 @@ impl<'a, 'r> Extractor<'a, 'r> {
         Some((acquirer, spelled))
     }
 
+    /// An acquirer that returns a tuple of resources, with their indices.
+    fn tuple_acquirer(
+        &self,
+        call: &ast::ExprCall,
+    ) -> Option<(&'static Acquirer, String, &'static [usize])> {
+        let (acquirer, callee) = self.acquirer_of(call)?;
+        match acquirer.returns {
+            Returns::Tuple(indices) => Some((acquirer, callee, indices)),
+            Returns::Object => None,
+        }
+    }
+
     /// A flow-insensitive type for method lookups: `Path(p)`, a name bound
     /// to `Path(p)`, `ZipFile(p)`, `p / "x"` for a path `p`.
     fn type_of(&self, expr: &Expr) -> Option<String> {
@@ -597,7 +624,12 @@ impl<'a, 'r> Extractor<'a, 'r> {
                 }
             }
             Expr::Subscript(s) => {
-                self.expr(&s.value, Ctx::Borrow);
+                // `sock.accept()[0]` picks the resource out of the tuple:
+                // it is used as the subscript is.
+                match &*s.value {
+                    Expr::Call(call) if self.tuple_acquirer(call).is_some() => self.call(call, ctx),
+                    value => self.expr(value, Ctx::Borrow),
+                }
                 self.expr(&s.slice, Ctx::Borrow);
             }
             Expr::Tuple(ast::ExprTuple { elts, .. })

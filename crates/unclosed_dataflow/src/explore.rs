@@ -26,6 +26,11 @@ struct State<'a> {
     held_by_with: bool,
     /// A `with` that does not close the resource ended here.
     non_closing_with: Option<TextRange>,
+    /// An exception is in flight or being handled on this path.
+    in_exception: bool,
+    /// Other names known to hold a fresh resource (so not `None`) on this
+    /// path: `if w is not None:` after `r, w = os.pipe()` cannot fail.
+    non_none: SmallVec<[&'a str; 2]>,
 }
 
 impl State<'_> {
@@ -82,6 +87,14 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
         names: acq.names.iter().copied().collect(),
         held_by_with: acq.with_item,
         non_closing_with: None,
+        in_exception: false,
+        non_none: effects
+            .acquisitions
+            .iter()
+            .filter(|a| a.node == acq.node)
+            .flat_map(|a| a.names.iter().copied())
+            .filter(|n| !acq.names.contains(n))
+            .collect(),
     };
     // Events of the acquiring node that come after the acquisition.
     let events = &effects.events[acq.node as usize];
@@ -147,8 +160,30 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
         let events = &effects.events[node_id as usize];
         for &(succ, kind) in &node.succs {
             let exceptional = kind == EdgeKind::Exception;
+            if exceptional && is_release_statement(node.kind) {
+                // `x.close()` failing still releases `x`; counting it as a
+                // path on which *other* resources leak is noise.
+                continue;
+            }
+            if exceptional && state.in_exception && node.handling && raises_anew(node.kind) {
+                // A second failure while the first is handled: code that
+                // cleans up in `except`/`finally` is not expected to guard
+                // against its own cleanup failing.
+                continue;
+            }
             let step = match apply(events, state.clone(), effects, me, exceptional) {
                 Step::Continue(s) if !exceptional => refine(node.kind, kind, s, effects, me),
+                other => other,
+            };
+            let step = match step {
+                Step::Continue(mut s) => {
+                    s.in_exception = if exceptional {
+                        true
+                    } else {
+                        s.in_exception && cfg.node(succ).handling
+                    };
+                    Step::Continue(s)
+                }
                 other => other,
             };
             match step {
@@ -268,6 +303,11 @@ fn apply<'a>(
                 source,
                 range,
             } => {
+                let source_non_none = state.non_none.contains(&source);
+                state.non_none.retain(|m| *m != target);
+                if source_non_none {
+                    state.non_none.push(target);
+                }
                 if state.has(source) {
                     if !state.has(target) {
                         state.names.push(target);
@@ -280,6 +320,7 @@ fn apply<'a>(
                 }
             }
             Event::Bind(n, range) | Event::Del(n, range) => {
+                state.non_none.retain(|m| *m != n);
                 if state.has(n) {
                     state.remove(n);
                     if state.unreferenced() {
@@ -294,6 +335,13 @@ fn apply<'a>(
             }
             Event::Acquire(other) => {
                 let acq = &effects.acquisitions[other];
+                if other != me {
+                    for n in &acq.names {
+                        if !state.non_none.contains(n) {
+                            state.non_none.push(n);
+                        }
+                    }
+                }
                 for n in &acq.names {
                     if state.has(n) {
                         state.remove(n);
@@ -332,16 +380,13 @@ fn refine<'a>(
     };
     let mut facts = Vec::new();
     guard_facts(test, truthy, &mut facts);
-    let mut state = state;
     for fact in facts {
         match fact {
             Guard::Absent(n) => {
-                if state.has(n) {
-                    state.remove(n);
-                    if state.unreferenced() {
-                        // `f` is None or unbound here: not this resource.
-                        return Step::End;
-                    }
+                if state.has(n) || state.non_none.contains(&n) {
+                    // On this path `n` refers to the resource, so it can't
+                    // be None, falsy or unbound: the edge is impossible.
+                    return Step::End;
                 }
             }
             Guard::Closed(n) => {
@@ -385,6 +430,17 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
             let op = c.ops[0];
             let right = &c.comparators[0];
             match (&*c.left, right) {
+                // `f is sys.stdin`: a fresh resource is not a pre-existing
+                // object, so where this holds, `f` is something else.
+                (Expr::Name(n), other) | (other, Expr::Name(n))
+                    if matches!(
+                        other,
+                        Expr::Attribute(_) | Expr::Call(_) | Expr::Subscript(_)
+                    ) && matches!(op, ast::CmpOp::Is | ast::CmpOp::IsNot)
+                        && (op == ast::CmpOp::Is) == truthy =>
+                {
+                    out.push(Guard::Absent(n.id.as_str()));
+                }
                 (Expr::Name(n), Expr::NoneLiteral(_)) | (Expr::NoneLiteral(_), Expr::Name(n)) => {
                     let is_none = match op {
                         ast::CmpOp::Is | ast::CmpOp::Eq => truthy,
@@ -411,6 +467,42 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
         }
         _ => {}
     }
+}
+
+/// `f.close()`, `os.close(fd)`, `pool.terminate()` as a statement.
+fn is_release_statement(kind: NodeKind<'_>) -> bool {
+    let NodeKind::Stmt(ast::Stmt::Expr(e)) = kind else {
+        return false;
+    };
+    let Expr::Call(call) = &*e.value else {
+        return false;
+    };
+    let Expr::Attribute(attr) = &*call.func else {
+        return false;
+    };
+    matches!(
+        attr.attr.id.as_str(),
+        "close"
+            | "aclose"
+            | "shutdown"
+            | "cleanup"
+            | "terminate"
+            | "kill"
+            | "join"
+            | "release"
+            | "unlink"
+            | "__exit__"
+    )
+}
+
+/// Whether an exceptional edge out of this node is a new failure rather
+/// than the propagation of one already in flight (a join, a bare `raise`
+/// or `raise ... from ...` inside a handler).
+fn raises_anew(kind: NodeKind<'_>) -> bool {
+    !matches!(
+        kind,
+        NodeKind::Join(_) | NodeKind::Stmt(ast::Stmt::Raise(_)) | NodeKind::Handler(_)
+    )
 }
 
 /// The text of a string literal that names a variable, borrowed from the

@@ -209,8 +209,16 @@ impl<'m> ModuleCx<'m> {
             extractor.node(id as unclosed_cfg::NodeId, &node.kind);
         }
         let effects = extractor.finish();
+        // Code inside `with self.assertRaises(...)` is expected to fail
+        // half-way: what it acquires is not a finding.
+        let expected_to_fail = expected_failure_blocks(body);
+        let excused = |range: TextRange| expected_to_fail.iter().any(|b| b.contains_range(range));
 
-        for t in &effects.temporaries {
+        for t in effects
+            .temporaries
+            .iter()
+            .filter(|t| !excused(t.call.range()))
+        {
             self.facts.push(Fact::Temporary(Temporary {
                 range: t.call.range(),
                 callee: t.callee.clone(),
@@ -225,6 +233,9 @@ impl<'m> ModuleCx<'m> {
         }
         let declared_outer = chain.last().map(|s| &s.declared_outer);
         for (id, acq) in effects.acquisitions.iter().enumerate() {
+            if excused(acq.call.range()) {
+                continue;
+            }
             if acq
                 .names
                 .iter()
@@ -263,6 +274,33 @@ impl<'m> ModuleCx<'m> {
             })
             .contains(name)
     }
+}
+
+/// The bodies of `with` statements whose context manager expects an
+/// exception (`assertRaises`, `pytest.raises`).
+fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
+    struct Finder(Vec<TextRange>);
+    impl<'a> ast::visitor::Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::With(w) => {
+                    if w.items
+                        .iter()
+                        .any(|i| unclosed_cfg::is_expected_failure_call(&i.context_expr))
+                        && let (Some(first), Some(last)) = (w.body.first(), w.body.last())
+                    {
+                        self.0.push(TextRange::new(first.start(), last.end()));
+                    }
+                    ast::visitor::walk_stmt(self, stmt);
+                }
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+    }
+    let mut finder = Finder(Vec::new());
+    ast::visitor::Visitor::visit_body(&mut finder, body);
+    finder.0
 }
 
 /// Names that functions of the module read without binding them locally:

@@ -31,16 +31,22 @@ pub(crate) fn line(source: &SourceText, range: TextRange) -> usize {
     source.location(range.start()).row
 }
 
-/// "file opened at line 3", "socket created by `socket.socket()` at line 3".
+/// "file `f` opened by `open()` at line 3", "socket `s` created by
+/// `socket.socket()` at line 9".
 pub(crate) fn subject(leak: &Leak, source: &SourceText) -> String {
     let kind = leak.kind();
-    let noun = if leak.writer && kind == Kind::File {
-        "file opened for writing".to_owned()
+    let verb = if leak.writer && kind == Kind::File {
+        "opened for writing"
     } else {
-        format!("{} {}", kind.noun(), kind.verb())
+        kind.verb()
     };
+    let name = leak
+        .name
+        .as_deref()
+        .map_or_else(String::new, |n| format!(" `{n}`"));
     format!(
-        "{noun} by `{}()` at line {}",
+        "{}{name} {verb} by `{}()` at line {}",
+        kind.noun(),
         leak.callee,
         line(source, leak.range)
     )
@@ -77,11 +83,20 @@ pub(crate) fn when(leak: &Leak, source: &SourceText) -> String {
         ),
         LeakCause::Rebound(r) => format!("its name is rebound at line {}", line(source, *r)),
         LeakCause::Exception { at, call } => format!(
-            "it is not closed if {} raises at line {}",
-            call.as_deref()
-                .map_or_else(|| "the statement".to_owned(), |c| format!("`{c}`")),
+            "it is not closed if `{}` raises at line {}",
+            call.clone().unwrap_or_else(|| snippet(source, *at)),
             line(source, *at)
         ),
+    }
+}
+
+/// The first line of a range's text, shortened.
+fn snippet(source: &SourceText, range: TextRange) -> String {
+    let text = source.text[range].lines().next().unwrap_or_default().trim();
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(39).collect::<String>())
+    } else {
+        text.to_owned()
     }
 }
 

@@ -47,11 +47,6 @@ pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
         _ => "buffered writes may never reach the disk",
     };
     let subject = leaks::subject(leak, source);
-    let subject = if leak.kind() == Kind::File {
-        subject
-    } else {
-        format!("{subject} for writing")
-    };
     let message = format!(
         "{subject} {}; {consequence}",
         leaks::predicate(leak, source)

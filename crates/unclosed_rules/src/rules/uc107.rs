@@ -40,14 +40,9 @@ declare_rule! {
 
 pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
     let rule = FdNotClosed::RULE;
-    let line = source.location(leak.range.start()).row;
-    let name = leak
-        .name
-        .as_deref()
-        .map_or_else(String::new, |n| format!(" `{n}`"));
     let message = format!(
-        "file descriptor{name} from `{}()` at line {line} {}",
-        leak.callee,
+        "{} {}",
+        leaks::subject(leak, source),
         leaks::predicate(leak, source)
     );
     leaks::with_path_labels(
