@@ -233,6 +233,9 @@ pub fn expr_can_raise(expr: &Expr) -> bool {
                 return;
             }
             match expr {
+                Expr::Call(call) if is_harmless_builtin(&call.func) => {
+                    ast::visitor::walk_expr(self, expr);
+                }
                 Expr::Call(_)
                 | Expr::Await(_)
                 | Expr::Yield(_)
@@ -250,6 +253,14 @@ pub fn expr_can_raise(expr: &Expr) -> bool {
     let mut finder = Finder(false);
     ast::visitor::Visitor::visit_expr(&mut finder, expr);
     finder.0
+}
+
+/// Builtins that do not raise on any argument: `locals()`, `isinstance()`.
+fn is_harmless_builtin(func: &Expr) -> bool {
+    matches!(func, Expr::Name(n) if matches!(
+        n.id.as_str(),
+        "locals" | "globals" | "vars" | "isinstance" | "issubclass" | "id" | "callable" | "hasattr" | "type"
+    ))
 }
 
 /// Whether a simple statement can raise.

@@ -475,8 +475,13 @@ impl<'a, 'r> Extractor<'a, 'r> {
                         self.expr(default, Ctx::Escape);
                     }
                 }
+                // Only free variables are captured: a name the function
+                // binds itself is its own local.
+                let own = unclosed_names::ScopeNames::function(Some(&f.parameters), &f.body);
                 for name in loaded_names_in_body(&f.body) {
-                    self.events.push(Event::Escape(name));
+                    if !own.bound.contains(name) {
+                        self.events.push(Event::Escape(name));
+                    }
                 }
                 self.events
                     .push(Event::Bind(f.name.id.as_str(), f.name.range));

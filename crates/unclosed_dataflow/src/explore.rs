@@ -537,6 +537,10 @@ pub(crate) fn raising_call(kind: NodeKind<'_>) -> Option<(TextRange, String)> {
             ast::visitor::walk_expr(self, expr);
         }
     }
+    if let NodeKind::ForNext(f) = kind {
+        let iterable = unclosed_names::dotted(&f.iter).unwrap_or_else(|| "…".to_owned());
+        return Some((f.iter.range(), format!("next({iterable})")));
+    }
     let mut first = First(None);
     match kind {
         NodeKind::Stmt(stmt) => ast::visitor::Visitor::visit_stmt(&mut first, stmt),

@@ -303,31 +303,41 @@ fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
     finder.0
 }
 
-/// Names that functions of the module read without binding them locally:
-/// the module-level objects they share.
+/// Names that functions of the module read without binding them in
+/// their own or an enclosing function: the module-level objects they share.
 fn collect_function_loads(body: &[Stmt], out: &mut FxHashSet<String>) {
-    struct Defs<'o>(&'o mut FxHashSet<String>);
-    impl<'a> ast::visitor::Visitor<'a> for Defs<'_> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            match stmt {
-                Stmt::FunctionDef(f) => {
-                    let scope = ScopeNames::function(Some(&f.parameters), &f.body);
-                    for name in effects::loaded_names_in_body(&f.body) {
-                        if !scope.bound.contains(name) {
-                            self.0.insert(name.to_owned());
-                        }
-                    }
+    fn walk(body: &[Stmt], enclosing: &mut Vec<FxHashSet<String>>, out: &mut FxHashSet<String>) {
+        struct Defs<'a>(Vec<&'a Stmt>);
+        impl<'a> ast::visitor::Visitor<'a> for Defs<'a> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                match stmt {
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => self.0.push(stmt),
+                    _ => ast::visitor::walk_stmt(self, stmt),
                 }
-                Stmt::ClassDef(c) => {
-                    for name in effects::loaded_names_in_body(&c.body) {
-                        self.0.insert(name.to_owned());
-                    }
-                }
-                _ => ast::visitor::walk_stmt(self, stmt),
             }
         }
+        let mut defs = Defs(Vec::new());
+        ast::visitor::Visitor::visit_body(&mut defs, body);
+        for def in defs.0 {
+            let (inner, bound) = match def {
+                Stmt::FunctionDef(f) => {
+                    let scope = ScopeNames::function(Some(&f.parameters), &f.body);
+                    (&f.body, scope.bound.iter().map(|n| n.to_string()).collect())
+                }
+                Stmt::ClassDef(c) => (&c.body, FxHashSet::default()),
+                _ => continue,
+            };
+            enclosing.push(bound);
+            for name in effects::loaded_names_in_body(inner) {
+                if !enclosing.iter().any(|b| b.contains(name)) {
+                    out.insert(name.to_owned());
+                }
+            }
+            walk(inner, enclosing, out);
+            enclosing.pop();
+        }
     }
-    ast::visitor::Visitor::visit_body(&mut Defs(out), body);
+    walk(body, &mut Vec::new(), out);
 }
 
 /// Turn an exploration outcome into the cause to report, by priority: a

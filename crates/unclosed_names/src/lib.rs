@@ -240,6 +240,14 @@ impl ScopeNames {
                     self.collect_expr_bindings(&item.context_expr);
                     if let Some(vars) = &item.optional_vars {
                         self.collect_target(vars);
+                        // `with ZipFile(p) as zf:` types `zf` like an
+                        // assignment would (`__enter__` returns self).
+                        if let Expr::Name(name) = vars.as_ref()
+                            && let Expr::Call(call) = &item.context_expr
+                            && let Some(path) = dotted(&call.func)
+                        {
+                            self.call_types.entry(name.id.clone()).or_insert(path);
+                        }
                     }
                 }
                 self.collect_suite(&w.body);

@@ -1,0 +1,78 @@
+//! Rule fixtures: `resources/fixtures/UCxxx.py` hold violating and safe
+//! code for one rule, and the rule's findings on them are snapshot-tested
+//! (text output, the way a user reads it). Files under `valid/` must
+//! produce no finding of any rule.
+
+use std::path::{Path, PathBuf};
+
+use unclosed_output::{OutputFormat, RenderOptions};
+use unclosed_rules::{RuleSelection, Settings, check_text};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("resources/fixtures")
+}
+
+fn render(path: &Path, select: &str) -> String {
+    let text = std::fs::read_to_string(path).expect("fixture is readable");
+    let settings = Settings {
+        selection: RuleSelection::from_prefixes(&[select.to_owned()], &[], &[])
+            .expect("valid code"),
+        ..Settings::default()
+    };
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let report = check_text(Path::new(&name), text, &settings);
+    let mut out = Vec::new();
+    unclosed_output::render(
+        &mut out,
+        OutputFormat::Text,
+        &[report],
+        &RenderOptions::default(),
+    )
+    .expect("rendering to memory");
+    String::from_utf8(out).expect("utf-8 output")
+}
+
+macro_rules! rule_fixture {
+    ($name:ident, $code:literal) => {
+        #[test]
+        fn $name() {
+            let output = render(&fixtures_dir().join(concat!($code, ".py")), $code);
+            assert!(!output.is_empty(), "the fixture must have violations");
+            insta::assert_snapshot!($code, output);
+        }
+    };
+}
+
+rule_fixture!(uc101, "UC101");
+rule_fixture!(uc102, "UC102");
+rule_fixture!(uc103, "UC103");
+rule_fixture!(uc104, "UC104");
+rule_fixture!(uc105, "UC105");
+rule_fixture!(uc106, "UC106");
+rule_fixture!(uc107, "UC107");
+
+#[test]
+fn valid_fixtures_have_no_findings() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(fixtures_dir().join("valid")).unwrap() {
+        let path = entry.unwrap().path();
+        let output = render(&path, "UC");
+        assert!(
+            output.is_empty(),
+            "{} has findings:\n{output}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked > 0);
+}
+
+/// Every rule with a fixture file has a snapshot, and every rule of the
+/// table (but UC000) has a fixture.
+#[test]
+fn every_rule_has_a_fixture() {
+    for rule in unclosed_rules::RULES.iter().filter(|r| r.code != "UC000") {
+        let path = fixtures_dir().join(format!("{}.py", rule.code));
+        assert!(path.exists(), "no fixture for {}", rule.code);
+    }
+}
