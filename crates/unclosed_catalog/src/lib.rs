@@ -118,6 +118,11 @@ pub struct Acquirer {
     pub owns_args: bool,
     /// Iterating it to exhaustion releases it (`os.scandir`).
     pub exhaustion_releases: bool,
+    /// Given an open file object instead of a path (first argument, or the
+    /// `fileobj=` keyword), it holds no descriptor of its own: the caller
+    /// still owns the file. Only a writer must then be closed (to write its
+    /// index or trailer).
+    pub accepts_fileobj: bool,
 }
 
 const CLOSE: &[&str] = &["close"];
@@ -134,6 +139,14 @@ const fn entry(name: &'static str, kind: Kind, type_name: &'static str) -> Acqui
         with_releases: true,
         owns_args: false,
         exhaustion_releases: false,
+        accepts_fileobj: false,
+    }
+}
+
+const fn fileobj(a: Acquirer) -> Acquirer {
+    Acquirer {
+        accepts_fileobj: true,
+        ..a
     }
 }
 
@@ -214,30 +227,30 @@ pub const ACQUIRERS: &[Acquirer] = &[
     owning(file("io.BufferedRWPair", usize::MAX, "r")),
     file("codecs.open", 1, "r"),
     method("pathlib.Path", file("open", 0, "r")),
-    file("gzip.open", 1, "rb"),
-    file("gzip.GzipFile", 1, "rb"),
-    file("bz2.open", 1, "rb"),
-    file("bz2.BZ2File", 1, "r"),
-    file("lzma.open", 1, "rb"),
-    file("lzma.LZMAFile", 1, "r"),
+    fileobj(file("gzip.open", 1, "rb")),
+    fileobj(file("gzip.GzipFile", 1, "rb")),
+    fileobj(file("bz2.open", 1, "rb")),
+    fileobj(file("bz2.BZ2File", 1, "r")),
+    fileobj(file("lzma.open", 1, "rb")),
+    fileobj(file("lzma.LZMAFile", 1, "r")),
     file("fileinput.input", usize::MAX, "r"),
     file("fileinput.FileInput", usize::MAX, "r"),
-    file("wave.open", 1, "rb"),
+    fileobj(file("wave.open", 1, "rb")),
     method("socket.socket", file("makefile", 0, "r")),
     // Archives.
-    writer(
+    fileobj(writer(
         entry("zipfile.ZipFile", Kind::Archive, "zipfile.ZipFile"),
         ARCHIVE_MODE_R,
-    ),
+    )),
     method("zipfile.ZipFile", file("open", 1, "r")),
-    writer(
+    fileobj(writer(
         entry("tarfile.open", Kind::Archive, "tarfile.TarFile"),
         ARCHIVE_MODE_R,
-    ),
-    writer(
+    )),
+    fileobj(writer(
         entry("tarfile.TarFile", Kind::Archive, "tarfile.TarFile"),
         ARCHIVE_MODE_R,
-    ),
+    )),
     method(
         "tarfile.TarFile",
         entry("extractfile", Kind::File, "io.IOBase"),

@@ -45,6 +45,8 @@ pub enum Event<'a> {
     Del(&'a str, TextRange),
     /// A new resource is created and bound to these names.
     Acquire(AcqId),
+    /// The name was just bound to a truthy constant (`close_it = True`).
+    Truthy(&'a str),
 }
 
 /// A resource created by a call.
@@ -360,6 +362,11 @@ impl<'a, 'r> Extractor<'a, 'r> {
         for target in targets {
             self.bind_target(target);
         }
+        if is_truthy_constant(value) {
+            for name in targets.iter().filter_map(name_of) {
+                self.events.push(Event::Truthy(name));
+            }
+        }
     }
 
     fn bind_target(&mut self, target: &'a Expr) {
@@ -533,6 +540,45 @@ impl<'a, 'r> Extractor<'a, 'r> {
 
     /// The acquirer a call stands for, and how its callee is spelled.
     pub(crate) fn acquirer_of(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
+        let (acquirer, spelled) = self.acquirer_of_callee(call)?;
+        if acquirer.accepts_fileobj && !is_writer(call, acquirer) && self.wraps_file_object(call) {
+            return None;
+        }
+        Some((acquirer, spelled))
+    }
+
+    /// `ZipFile(fileobj)`, `tarfile.open(fileobj=f)`, `ZipFile(self)`: the
+    /// first argument is an open file-like object, not a path.
+    fn wraps_file_object(&self, call: &ast::ExprCall) -> bool {
+        if call.arguments.find_keyword("fileobj").is_some() {
+            return true;
+        }
+        let Some(first) = call.arguments.args.first() else {
+            return false;
+        };
+        match first {
+            Expr::Name(n) if n.id.as_str() == "self" => true,
+            Expr::Call(inner) => {
+                self.acquirer_of_callee(inner).is_some() || self.is_memory_stream(&inner.func)
+            }
+            Expr::Name(n) => self
+                .resolver
+                .call_type(n.id.as_str())
+                .is_some_and(|callee| {
+                    catalog::acquirer(&callee).is_some()
+                        || matches!(callee.as_str(), "io.BytesIO" | "io.StringIO")
+                }),
+            _ => false,
+        }
+    }
+
+    fn is_memory_stream(&self, func: &Expr) -> bool {
+        self.resolver
+            .resolve(func)
+            .is_some_and(|q| matches!(q.as_str(), "io.BytesIO" | "io.StringIO"))
+    }
+
+    fn acquirer_of_callee(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
         if let Some(name) = self.resolver.resolve(&call.func)
             && let Some(acquirer) = catalog::acquirer(&name)
         {
@@ -899,6 +945,15 @@ impl<'a, 'r> Extractor<'a, 'r> {
             how,
             writer,
         });
+    }
+}
+
+fn is_truthy_constant(expr: &Expr) -> bool {
+    match expr {
+        Expr::BooleanLiteral(b) => b.value,
+        Expr::NumberLiteral(n) => !matches!(&n.value, ast::Number::Int(i) if i.as_u64() == Some(0)),
+        Expr::StringLiteral(s) => !s.value.is_empty(),
+        _ => false,
     }
 }
 

@@ -265,6 +265,11 @@ fn apply<'a>(
     for event in events {
         match *event {
             Event::Borrow(_) => {}
+            Event::Truthy(n) => {
+                if !exceptional && !state.non_none.contains(&n) {
+                    state.non_none.push(n);
+                }
+            }
             Event::Escape(n) | Event::Release(n) => {
                 if state.has(n) {
                     return Step::End;

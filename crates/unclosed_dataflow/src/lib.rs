@@ -121,6 +121,14 @@ pub fn analyze_module(suite: &[Stmt], options: Options) -> Vec<Fact> {
     };
     cx.body(suite, &[], ScopeKind::Module, TextRange::default());
     cx.nested(suite, &[]);
+    // A `finally` body is in the graph once per way of entering it: what
+    // it acquires is found once per copy. Report each call once.
+    let mut seen = FxHashSet::default();
+    cx.facts.retain(|fact| match fact {
+        Fact::Leak(l) => seen.insert((l.range, 0)),
+        Fact::Temporary(t) => seen.insert((t.range, 1)),
+        Fact::TooComplex(r) => seen.insert((*r, 2)),
+    });
     cx.facts
 }
 
