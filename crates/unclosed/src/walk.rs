@@ -90,7 +90,13 @@ impl Walker {
                     let is_file = entry.file_type().is_some_and(|t| t.is_file());
                     let is_py = entry.path().extension().is_some_and(|ext| ext == "py");
                     if is_file && is_py {
-                        files.push(entry.into_path());
+                        // `check` with no path walks `.`: report `app.py`,
+                        // not `./app.py`, as ruff does.
+                        let path = entry.into_path();
+                        files.push(match path.strip_prefix(".") {
+                            Ok(rel) if root == Path::new(".") => rel.to_path_buf(),
+                            _ => path,
+                        });
                     }
                 }
                 Err(err) => {

@@ -94,7 +94,7 @@ fn write_frame(
         .annotation(Level::Error.span(local(primary)).label(diagnostic.code));
     for label in &diagnostic.labels {
         snippet = snippet.annotation(
-            Level::Info
+            Level::Warning
                 .span(local(clamp(label.range)))
                 .label(&label.message),
         );
