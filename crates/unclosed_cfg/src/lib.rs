@@ -233,7 +233,7 @@ pub fn expr_can_raise(expr: &Expr) -> bool {
                 return;
             }
             match expr {
-                Expr::Call(call) if is_harmless_builtin(&call.func) => {
+                Expr::Call(call) if is_harmless_call(call) => {
                     ast::visitor::walk_expr(self, expr);
                 }
                 Expr::Call(_)
@@ -255,12 +255,56 @@ pub fn expr_can_raise(expr: &Expr) -> bool {
     finder.0
 }
 
-/// Builtins that do not raise on any argument: `locals()`, `isinstance()`.
-fn is_harmless_builtin(func: &Expr) -> bool {
-    matches!(func, Expr::Name(n) if matches!(
-        n.id.as_str(),
-        "locals" | "globals" | "vars" | "isinstance" | "issubclass" | "id" | "callable" | "hasattr" | "type"
-    ))
+/// Calls that don't fail in ways code is expected to clean up after:
+/// introspection builtins (`locals()`, `isinstance()`), `len`/`repr`/
+/// `print`/`range`, `getattr` with a default, logging calls
+/// (`logger.debug(...)`), and the `os.path` predicates and string helpers.
+/// Counting them as raising would report a leak on paths nobody considers.
+fn is_harmless_call(call: &ast::ExprCall) -> bool {
+    match &*call.func {
+        Expr::Name(n) => match n.id.as_str() {
+            "locals" | "globals" | "vars" | "isinstance" | "issubclass" | "id" | "callable"
+            | "hasattr" | "type" | "len" | "repr" | "print" | "range" | "enumerate" | "zip"
+            | "bool" => true,
+            "getattr" => call.arguments.args.len() == 3,
+            _ => false,
+        },
+        Expr::Attribute(a) => {
+            let method = a.attr.id.as_str();
+            let receiver = match &*a.value {
+                Expr::Name(n) => n.id.as_str().to_owned(),
+                Expr::Attribute(inner) => match &*inner.value {
+                    Expr::Name(base) => format!("{}.{}", base.id, inner.attr.id),
+                    _ => return false,
+                },
+                _ => return false,
+            };
+            let logging = matches!(
+                method,
+                "debug" | "info" | "warning" | "warn" | "error" | "exception" | "critical" | "log"
+            ) && (receiver.contains("log") || receiver.contains("LOG"));
+            let os_path = receiver == "os.path"
+                && matches!(
+                    method,
+                    "join"
+                        | "exists"
+                        | "lexists"
+                        | "isfile"
+                        | "isdir"
+                        | "islink"
+                        | "isabs"
+                        | "basename"
+                        | "dirname"
+                        | "split"
+                        | "splitext"
+                        | "normpath"
+                        | "normcase"
+                        | "abspath"
+                );
+            logging || os_path
+        }
+        _ => false,
+    }
 }
 
 /// Whether a simple statement can raise.
