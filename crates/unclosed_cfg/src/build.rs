@@ -443,7 +443,7 @@ impl<'a> Builder<'a> {
         };
 
         let dispatch =
-            (!s.handlers.is_empty()).then(|| self.push(NodeKind::Join(JoinKind::ExceptDispatch)));
+            (!s.handlers.is_empty()).then(|| self.push(NodeKind::Dispatch(s)));
         let handler_target = self.targets.exception;
         if let Some(dispatch) = dispatch {
             self.targets.exception = dispatch;

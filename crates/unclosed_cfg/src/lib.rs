@@ -67,15 +67,17 @@ pub enum NodeKind<'a> {
     Def(&'a Stmt),
     Break(&'a ast::StmtBreak),
     Continue(&'a ast::StmtContinue),
-    /// A join point with no effect (`except` dispatch, `finally` entry, loop
-    /// exit).
+    /// Where an exception raised in a `try` body looks for its handler:
+    /// an edge to each `except` clause, and an exceptional edge onwards
+    /// when no clause catches everything.
+    Dispatch(&'a ast::StmtTry),
+    /// A join point with no effect (`finally` entry, loop exit, re-raise).
     Join(JoinKind),
 }
 
 /// Why a join node exists; shown in dumps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinKind {
-    ExceptDispatch,
     FinallyOnException,
     FinallyOnReturn,
     FinallyOnBreak,
@@ -115,7 +117,11 @@ impl Node<'_> {
             NodeKind::MatchCase(c) => c.pattern.range(),
             NodeKind::Break(b) => b.range(),
             NodeKind::Continue(c) => c.range(),
-            NodeKind::Entry | NodeKind::Exit | NodeKind::Raise | NodeKind::Join(_) => {
+            NodeKind::Entry
+            | NodeKind::Exit
+            | NodeKind::Raise
+            | NodeKind::Join(_)
+            | NodeKind::Dispatch(_) => {
                 return None;
             }
         })
@@ -189,6 +195,7 @@ impl<'a> Cfg<'a> {
                 NodeKind::Break(_) => "break".to_owned(),
                 NodeKind::Continue(_) => "continue".to_owned(),
                 NodeKind::Join(kind) => format!("join({kind:?})"),
+                NodeKind::Dispatch(_) => "except-dispatch".to_owned(),
             };
             let _ = write!(out, "n{id}{}", if node.handling { "!" } else { "" });
             if let Some(range) = node.range() {
@@ -240,11 +247,15 @@ pub fn expr_can_raise(expr: &Expr) -> bool {
                 | Expr::Await(_)
                 | Expr::Yield(_)
                 | Expr::YieldFrom(_)
-                | Expr::Subscript(_)
                 | Expr::ListComp(_)
                 | Expr::SetComp(_)
                 | Expr::DictComp(_)
                 | Expr::Generator(_) => self.0 = true,
+                // Slicing does not raise; indexing may (`KeyError`).
+                Expr::Subscript(sub) if matches!(&*sub.slice, Expr::Slice(_)) => {
+                    ast::visitor::walk_expr(self, expr);
+                }
+                Expr::Subscript(_) => self.0 = true,
                 Expr::Lambda(_) => {}
                 _ => ast::visitor::walk_expr(self, expr),
             }

@@ -180,7 +180,8 @@ impl<'a, 'r> Extractor<'a, 'r> {
             | NodeKind::Raise
             | NodeKind::Break(_)
             | NodeKind::Continue(_)
-            | NodeKind::Join(_) => {}
+            | NodeKind::Join(_)
+            | NodeKind::Dispatch(_) => {}
         }
         self.out.events[id as usize] = std::mem::take(&mut self.events);
     }

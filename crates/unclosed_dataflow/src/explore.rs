@@ -506,7 +506,10 @@ fn is_release_statement(kind: NodeKind<'_>) -> bool {
 fn raises_anew(kind: NodeKind<'_>) -> bool {
     !matches!(
         kind,
-        NodeKind::Join(_) | NodeKind::Stmt(ast::Stmt::Raise(_)) | NodeKind::Handler(_)
+        NodeKind::Join(_)
+            | NodeKind::Dispatch(_)
+            | NodeKind::Stmt(ast::Stmt::Raise(_))
+            | NodeKind::Handler(_)
     )
 }
 

@@ -53,8 +53,14 @@ pub enum LeakCause {
     /// A `with` block that does not close it ended with no name left.
     WithEnded(TextRange),
     /// Only exceptional paths leak: an exception raised here skips the
-    /// release. `call` is the first call of that statement (`parse()`).
-    Exception { at: TextRange, call: Option<String> },
+    /// release. `call` is the first call of that statement (`parse()`);
+    /// `uncaught` the exception types handled on the way, when the leak
+    /// needs another type (`OSError` is caught and closes, others leak).
+    Exception {
+        at: TextRange,
+        call: Option<String>,
+        uncaught: Vec<String>,
+    },
 }
 
 /// A resource that is not released on some path.
@@ -383,7 +389,7 @@ fn cause_of(
     let path = outcome.exceptional.as_ref()?;
     // The first exceptional edge taken after the acquisition.
     let mut prev = acq_node;
-    for &(node, kind) in path.iter().skip(1) {
+    for (i, &(node, kind)) in path.iter().enumerate().skip(1) {
         if kind == EdgeKind::Exception {
             let raising = cfg.node(prev);
             let at = raising.range().unwrap_or_default();
@@ -391,11 +397,37 @@ fn cause_of(
             return Some(LeakCause::Exception {
                 at: call.as_ref().map_or(at, |(r, _)| *r),
                 call: call.map(|(_, text)| text),
+                uncaught: uncaught_types(cfg, &path[i..]),
             });
         }
         prev = node;
     }
     None
+}
+
+/// The exception types of the `except` clauses that the leaking
+/// exception passed by (left through the dispatch's exceptional edge).
+fn uncaught_types(cfg: &Cfg<'_>, path: &[(unclosed_cfg::NodeId, EdgeKind)]) -> Vec<String> {
+    let mut types = Vec::new();
+    for pair in path.windows(2) {
+        let (node, _) = pair[0];
+        let (_, edge) = pair[1];
+        if let NodeKind::Dispatch(t) = cfg.node(node).kind
+            && edge == EdgeKind::Exception
+        {
+            for handler in &t.handlers {
+                let ast::ExceptHandler::ExceptHandler(h) = handler;
+                if let Some(type_) = &h.type_ {
+                    match type_.as_ref() {
+                        ast::Expr::Tuple(tuple) => types.extend(tuple.elts.iter().filter_map(unclosed_names::dotted)),
+                        other => types.extend(unclosed_names::dotted(other)),
+                    }
+                }
+            }
+        }
+    }
+    types.dedup();
+    types
 }
 
 fn normal_cause(

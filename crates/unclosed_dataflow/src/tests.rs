@@ -18,7 +18,7 @@ fn facts(src: &str) -> Vec<String> {
                     LeakCause::Rebound(r) => format!("rebound@{}", line(*r)),
                     LeakCause::Deleted(r) => format!("deleted@{}", line(*r)),
                     LeakCause::WithEnded(r) => format!("with-ended@{}", line(*r)),
-                    LeakCause::Exception { at, call } => {
+                    LeakCause::Exception { at, call, .. } => {
                         format!(
                             "exception@{}:{}",
                             line(*at),

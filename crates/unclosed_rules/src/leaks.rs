@@ -82,11 +82,19 @@ pub(crate) fn when(leak: &Leak, source: &SourceText) -> String {
             line(source, *r)
         ),
         LeakCause::Rebound(r) => format!("its name is rebound at line {}", line(source, *r)),
-        LeakCause::Exception { at, call } => format!(
-            "it is not closed if `{}` raises at line {}",
-            call.clone().unwrap_or_else(|| snippet(source, *at)),
-            line(source, *at)
-        ),
+        LeakCause::Exception { at, call, uncaught } => {
+            let what = if uncaught.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = uncaught.iter().map(|t| format!("`{t}`")).collect();
+                format!(" an exception other than {}", names.join(" or "))
+            };
+            format!(
+                "it is not closed if `{}` raises{what} at line {}",
+                call.clone().unwrap_or_else(|| snippet(source, *at)),
+                line(source, *at)
+            )
+        }
     }
 }
 
