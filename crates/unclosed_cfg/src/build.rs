@@ -147,6 +147,10 @@ impl<'a> Builder<'a> {
                 self.node(NodeKind::Stmt(stmt), &frontier, true)?;
                 Ok(Frontier::new())
             }
+            Stmt::Expr(e) if crate::is_noreturn_call(&e.value) => {
+                self.node(NodeKind::Stmt(stmt), &frontier, true)?;
+                Ok(Frontier::new())
+            }
             Stmt::Break(b) => {
                 let id = self.node(NodeKind::Break(b), &frontier, false)?;
                 if let Some((_, brk)) = self.targets.looping {
@@ -442,8 +446,7 @@ impl<'a> Builder<'a> {
             None
         };
 
-        let dispatch =
-            (!s.handlers.is_empty()).then(|| self.push(NodeKind::Dispatch(s)));
+        let dispatch = (!s.handlers.is_empty()).then(|| self.push(NodeKind::Dispatch(s)));
         let handler_target = self.targets.exception;
         if let Some(dispatch) = dispatch {
             self.targets.exception = dispatch;
@@ -521,6 +524,23 @@ fn callee_name(expr: &Expr) -> Option<&str> {
         Expr::Name(n) => Some(n.id.as_str()),
         Expr::Attribute(a) => Some(a.attr.id.as_str()),
         _ => None,
+    }
+}
+
+/// `with mock.patch(...)`, `with patch.object(...)`: inside, names may
+/// stand for mocks rather than the real thing.
+pub fn is_mocking_call(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else {
+        return false;
+    };
+    match &*call.func {
+        Expr::Name(n) => n.id.as_str() == "patch",
+        Expr::Attribute(a) => {
+            a.attr.id.as_str() == "patch"
+                || matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "patch")
+                || matches!(&*a.value, Expr::Attribute(inner) if inner.attr.id.as_str() == "patch")
+        }
+        _ => false,
     }
 }
 

@@ -25,7 +25,7 @@ use ruff_text_size::{Ranged, TextRange};
 use smallvec::SmallVec;
 
 mod build;
-pub use build::{TooComplex, is_expected_failure_call, is_suppressing_call};
+pub use build::{TooComplex, is_expected_failure_call, is_mocking_call, is_suppressing_call};
 
 pub type NodeId = u32;
 
@@ -290,6 +290,21 @@ fn is_harmless_call(call: &ast::ExprCall) -> bool {
                 },
                 _ => return false,
             };
+            // Configuring a socket that was just created does not fail.
+            if matches!(
+                method,
+                "settimeout"
+                    | "setblocking"
+                    | "setsockopt"
+                    | "fileno"
+                    | "gettimeout"
+                    | "getblocking"
+                    | "getsockname"
+                    | "set_inheritable"
+                    | "get_inheritable"
+            ) {
+                return true;
+            }
             let logging = matches!(
                 method,
                 "debug" | "info" | "warning" | "warn" | "error" | "exception" | "critical" | "log"
@@ -316,6 +331,33 @@ fn is_harmless_call(call: &ast::ExprCall) -> bool {
         }
         _ => false,
     }
+}
+
+/// Calls that never return normally: `sys.exit()`, `os._exit()`,
+/// `self.fail()`, `pytest.fail()`, `self.skipTest()`.
+pub fn is_noreturn_call(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else {
+        return false;
+    };
+    let name = match &*call.func {
+        Expr::Attribute(a) => match &*a.value {
+            Expr::Name(n) => format!("{}.{}", n.id, a.attr.id),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    matches!(
+        name.as_str(),
+        "sys.exit"
+            | "os._exit"
+            | "os.abort"
+            | "self.fail"
+            | "self.skipTest"
+            | "pytest.fail"
+            | "pytest.skip"
+            | "pytest.exit"
+            | "pytest.xfail"
+    )
 }
 
 /// Whether a simple statement can raise.

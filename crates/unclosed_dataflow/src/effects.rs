@@ -47,6 +47,8 @@ pub enum Event<'a> {
     Acquire(AcqId),
     /// The name was just bound to a truthy constant (`close_it = True`).
     Truthy(&'a str),
+    /// The name was just bound to a falsy constant (`closed = False`).
+    Falsy(&'a str),
 }
 
 /// A resource created by a call.
@@ -112,6 +114,9 @@ enum Ctx {
 
 pub(crate) struct Extractor<'a, 'r> {
     pub resolver: Resolver<'r>,
+    /// Names bound to acquisitions outside `with` items so far: what an
+    /// `io.TextIOWrapper(name)` layer would own.
+    owned_names: rustc_hash::FxHashSet<&'a str>,
     pub strict: bool,
     pub out: Effects<'a>,
     node: unclosed_cfg::NodeId,
@@ -119,21 +124,41 @@ pub(crate) struct Extractor<'a, 'r> {
 }
 
 /// Attributes that are plain data: returning `f.name` does not hand `f` off.
-const DATA_ATTRIBUTES: &[&str] = &[
-    "name",
-    "mode",
-    "closed",
-    "encoding",
-    "errors",
-    "newlines",
-    "pid",
-    "returncode",
-    "family",
-    "type",
-    "proto",
-    "filename",
-    "args",
+const RESOURCE_PARTS: &[&str] = &[
+    "stdin",
+    "stdout",
+    "stderr",
+    "buffer",
+    "raw",
+    "fp",
+    "file",
+    "fileobj",
+    "sock",
+    "socket",
+    "_sock",
+    "_file",
+    "_fp",
+    "myfileobj",
+    "detach",
 ];
+
+/// Attributes whose value, handed on, takes the resource with it: its
+/// parts (`p.stdout`, `f.buffer`) and its release methods (`f.close`).
+fn hands_on(attr: &str) -> bool {
+    RESOURCE_PARTS.contains(&attr)
+        || matches!(
+            attr,
+            "close"
+                | "aclose"
+                | "__exit__"
+                | "__aexit__"
+                | "shutdown"
+                | "cleanup"
+                | "terminate"
+                | "kill"
+                | "wait"
+        )
+}
 
 impl<'a, 'r> Extractor<'a, 'r> {
     pub fn new(resolver: Resolver<'r>, strict: bool, nodes: usize) -> Self {
@@ -146,6 +171,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
             },
             node: 0,
             events: Vec::new(),
+            owned_names: rustc_hash::FxHashSet::default(),
         }
     }
 
@@ -159,7 +185,17 @@ impl<'a, 'r> Extractor<'a, 'r> {
         match *kind {
             NodeKind::Stmt(stmt) => self.stmt(stmt),
             NodeKind::Test(test) | NodeKind::MatchSubject(test) => self.expr(test, Ctx::Borrow),
-            NodeKind::ForIter(f) => self.expr(&f.iter, Ctx::Iterate),
+            NodeKind::ForIter(f) => match &*f.iter {
+                // `for fd in (r, w):` hands each element to the loop
+                // variable, which we don't follow: treat them as handed off.
+                Expr::Tuple(ast::ExprTuple { elts, .. })
+                | Expr::List(ast::ExprList { elts, .. }) => {
+                    for e in elts {
+                        self.expr(e, Ctx::Escape);
+                    }
+                }
+                iter => self.expr(iter, Ctx::Iterate),
+            },
             NodeKind::ForNext(f) => self.bind_target(&f.target),
             NodeKind::WithEnter(item) => self.with_enter(item),
             NodeKind::WithExit { item, .. } => self.with_exit(item),
@@ -367,6 +403,10 @@ impl<'a, 'r> Extractor<'a, 'r> {
             for name in targets.iter().filter_map(name_of) {
                 self.events.push(Event::Truthy(name));
             }
+        } else if is_falsy_constant(value) {
+            for name in targets.iter().filter_map(name_of) {
+                self.events.push(Event::Falsy(name));
+            }
         }
     }
 
@@ -444,8 +484,10 @@ impl<'a, 'r> Extractor<'a, 'r> {
                     None => {}
                 }
             }
+            // `with (sys.stdin if c else open(p)) as f:` and other
+            // expressions: the `with` manages whatever they produce.
             other => {
-                self.expr(other, Ctx::Borrow);
+                self.expr(other, Ctx::Escape);
                 if let Some(target) = target {
                     self.bind_target(target);
                 }
@@ -525,6 +567,9 @@ impl<'a, 'r> Extractor<'a, 'r> {
         with_item: bool,
     ) {
         let writer = is_writer(call, acquirer);
+        if !with_item {
+            self.owned_names.extend(names.iter().copied());
+        }
         let id = self.out.acquisitions.len();
         self.out.acquisitions.push(Acquisition {
             node: self.node,
@@ -542,10 +587,48 @@ impl<'a, 'r> Extractor<'a, 'r> {
     /// The acquirer a call stands for, and how its callee is spelled.
     pub(crate) fn acquirer_of(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
         let (acquirer, spelled) = self.acquirer_of_callee(call)?;
-        if acquirer.accepts_fileobj && !is_writer(call, acquirer) && self.wraps_file_object(call) {
+        if acquirer.accepts_fileobj
+            && (self.wraps_memory_stream(call)
+                || (!is_writer(call, acquirer) && self.wraps_file_object(call)))
+        {
             return None;
         }
+        // `io.FileIO(fd, closefd=False)`: the caller keeps the descriptor.
+        if let Some(k) = call.arguments.find_keyword("closefd")
+            && matches!(&k.value, Expr::BooleanLiteral(b) if !b.value)
+        {
+            return None;
+        }
+        // `io.TextIOWrapper(buffer)` is a resource only when `buffer` is one
+        // this code acquired (and does not leave to a `with`).
+        if acquirer.owns_args && acquirer.kind == catalog::Kind::File && is_layer(&spelled) {
+            let wraps_resource = match call.arguments.args.first() {
+                Some(Expr::Call(inner)) => self.acquirer_of_callee(inner).is_some(),
+                Some(Expr::Name(n)) => self.owned_names.contains(n.id.as_str()),
+                _ => false,
+            };
+            if !wraps_resource {
+                return None;
+            }
+        }
         Some((acquirer, spelled))
+    }
+
+    /// `tarfile.open(fileobj=io.BytesIO())`: an archive in memory.
+    fn wraps_memory_stream(&self, call: &ast::ExprCall) -> bool {
+        let arg = call
+            .arguments
+            .find_keyword("fileobj")
+            .map(|k| &k.value)
+            .or_else(|| call.arguments.args.first());
+        match arg {
+            Some(Expr::Call(inner)) => self.is_memory_stream(&inner.func),
+            Some(Expr::Name(n)) => self
+                .resolver
+                .call_type(n.id.as_str())
+                .is_some_and(|c| matches!(c.as_str(), "io.BytesIO" | "io.StringIO")),
+            _ => false,
+        }
     }
 
     /// `ZipFile(fileobj)`, `tarfile.open(fileobj=f)`, `ZipFile(self)`: the
@@ -558,7 +641,26 @@ impl<'a, 'r> Extractor<'a, 'r> {
             return false;
         };
         match first {
-            Expr::Name(n) if n.id.as_str() == "self" => true,
+            // `self`, and the names code gives to open file objects.
+            Expr::Name(n)
+                if matches!(
+                    n.id.as_str(),
+                    "self"
+                        | "f"
+                        | "fp"
+                        | "fo"
+                        | "fh"
+                        | "fobj"
+                        | "fileobj"
+                        | "file"
+                        | "stream"
+                        | "buf"
+                        | "buffer"
+                        | "handle"
+                ) =>
+            {
+                true
+            }
             Expr::Call(inner) => {
                 self.acquirer_of_callee(inner).is_some() || self.is_memory_stream(&inner.func)
             }
@@ -659,8 +761,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
                 if let Expr::Name(n) = &*a.value {
                     let name = n.id.as_str();
                     let attr = a.attr.id.as_str();
-                    let escapes = ctx == Ctx::Escape && !DATA_ATTRIBUTES.contains(&attr);
-                    if escapes || attr == "close" || attr == "__exit__" {
+                    if hands_on(attr) {
                         // A bound method or a part of the resource handed
                         // on: `stack.callback(f.close)`, `return p.stdout`.
                         self.events.push(if ctx == Ctx::Borrow || ctx == Ctx::Drop {
@@ -958,6 +1059,16 @@ fn is_truthy_constant(expr: &Expr) -> bool {
     }
 }
 
+fn is_falsy_constant(expr: &Expr) -> bool {
+    match expr {
+        Expr::BooleanLiteral(b) => !b.value,
+        Expr::NoneLiteral(_) => true,
+        Expr::NumberLiteral(n) => matches!(&n.value, ast::Number::Int(i) if i.as_u64() == Some(0)),
+        Expr::StringLiteral(s) => s.value.is_empty(),
+        _ => false,
+    }
+}
+
 fn container_ctx(ctx: Ctx) -> Ctx {
     match ctx {
         Ctx::Borrow | Ctx::Drop | Ctx::Iterate => Ctx::Borrow,
@@ -970,6 +1081,15 @@ fn name_of(expr: &Expr) -> Option<&str> {
         Expr::Name(n) => Some(n.id.as_str()),
         _ => None,
     }
+}
+
+/// `io.TextIOWrapper`, `io.BufferedReader`, ...: layers over a stream.
+fn is_layer(spelled: &str) -> bool {
+    let last = spelled.rsplit('.').next().unwrap_or(spelled);
+    matches!(
+        last,
+        "TextIOWrapper" | "BufferedReader" | "BufferedWriter" | "BufferedRandom" | "BufferedRWPair"
+    )
 }
 
 fn short_type(qualified: &str) -> &str {

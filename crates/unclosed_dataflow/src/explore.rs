@@ -31,6 +31,11 @@ struct State<'a> {
     /// Other names known to hold a fresh resource (so not `None`) on this
     /// path: `if w is not None:` after `r, w = os.pipe()` cannot fail.
     non_none: SmallVec<[&'a str; 2]>,
+    /// Names known to hold a falsy constant on this path (`closed = False`).
+    falsy: SmallVec<[&'a str; 2]>,
+    /// The path went through an exceptional edge (then an exit reached
+    /// normally means the exception was swallowed).
+    via_exception: bool,
 }
 
 impl State<'_> {
@@ -65,6 +70,11 @@ pub struct Outcome {
     pub normal: Option<Vec<(NodeId, EdgeKind)>>,
     /// A path to the exceptional exit with the resource open.
     pub exceptional: Option<Vec<(NodeId, EdgeKind)>>,
+    /// A path to the normal exit that went through an exception which was
+    /// caught and swallowed.
+    pub swallowed: Option<Vec<(NodeId, EdgeKind)>>,
+    /// The resource is released (not only handed off) on some normal path.
+    pub released: bool,
     /// Places where the last reference was lost while open.
     pub lost: Vec<(TextRange, LostHow, Option<TextRange>)>,
     /// The end of a non-closing `with` on the first leaking path.
@@ -75,8 +85,10 @@ pub struct Outcome {
 
 enum Step<'a> {
     Continue(State<'a>),
-    /// Released, handed off, or impossible on this path.
+    /// Handed off, or impossible on this path.
     End,
+    /// Released on this path.
+    Released,
     Lost(TextRange, LostHow, Option<TextRange>),
 }
 
@@ -95,6 +107,8 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
             .flat_map(|a| a.names.iter().copied())
             .filter(|n| !acq.names.contains(n))
             .collect(),
+        falsy: SmallVec::new(),
+        via_exception: false,
     };
     // Events of the acquiring node that come after the acquisition.
     let events = &effects.events[acq.node as usize];
@@ -104,7 +118,7 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
         .map_or(events.len(), |p| p + 1);
     match apply(&events[after..], initial.clone(), effects, me, false) {
         Step::Continue(s) => initial = s,
-        Step::End => return outcome,
+        Step::End | Step::Released => return outcome,
         Step::Lost(range, how, with) => {
             outcome.lost.push((range, how, with));
             return outcome;
@@ -143,8 +157,10 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
         }
         let node_id = visited[at].0;
         if node_id == Cfg::EXIT || node_id == Cfg::RAISE {
-            let slot = if node_id == Cfg::EXIT {
+            let slot = if node_id == Cfg::EXIT && !state.via_exception {
                 &mut outcome.normal
+            } else if node_id == Cfg::EXIT {
+                &mut outcome.swallowed
             } else {
                 &mut outcome.exceptional
             };
@@ -175,6 +191,15 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
                 Step::Continue(s) if !exceptional => refine(node.kind, kind, s, effects, me),
                 other => other,
             };
+            if exceptional
+                && let NodeKind::Dispatch(t) = node.kind
+                && catches_os_errors(t)
+            {
+                // The code handles the failures it expects here (`except
+                // OSError:`); a leak only on other exception types is not
+                // worth reporting.
+                continue;
+            }
             let step = match step {
                 Step::Continue(mut s) => {
                     s.in_exception = if exceptional {
@@ -182,6 +207,7 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
                     } else {
                         s.in_exception && cfg.node(succ).handling
                     };
+                    s.via_exception |= exceptional;
                     Step::Continue(s)
                 }
                 other => other,
@@ -197,6 +223,7 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
                     s,
                 ),
                 Step::End => {}
+                Step::Released => outcome.released |= !exceptional,
                 Step::Lost(range, how, with) => {
                     if !outcome
                         .lost
@@ -270,22 +297,32 @@ fn apply<'a>(
                     state.non_none.push(n);
                 }
             }
-            Event::Escape(n) | Event::Release(n) => {
+            Event::Falsy(n) => {
+                if !exceptional && !state.falsy.contains(&n) {
+                    state.falsy.push(n);
+                }
+            }
+            Event::Escape(n) => {
                 if state.has(n) {
                     return Step::End;
+                }
+            }
+            Event::Release(n) => {
+                if state.has(n) {
+                    return Step::Released;
                 }
             }
             Event::MethodCall(n, m) => {
                 if state.has(n)
                     && (acquirer.release.contains(&m) || matches!(m, "close" | "__exit__"))
                 {
-                    return Step::End;
+                    return Step::Released;
                 }
             }
             Event::WithExitOf(n, range) => {
                 if state.has(n) {
                     if acquirer.with_releases {
-                        return Step::End;
+                        return Step::Released;
                     }
                     state.non_closing_with = Some(range);
                 }
@@ -293,7 +330,7 @@ fn apply<'a>(
             Event::WithExitOfSite(id, range) => {
                 if id == me {
                     if acquirer.with_releases {
-                        return Step::End;
+                        return Step::Released;
                     }
                     state.held_by_with = false;
                     state.non_closing_with = Some(range);
@@ -310,6 +347,7 @@ fn apply<'a>(
             } => {
                 let source_non_none = state.non_none.contains(&source);
                 state.non_none.retain(|m| *m != target);
+                state.falsy.retain(|m| *m != target);
                 if source_non_none {
                     state.non_none.push(target);
                 }
@@ -326,6 +364,7 @@ fn apply<'a>(
             }
             Event::Bind(n, range) | Event::Del(n, range) => {
                 state.non_none.retain(|m| *m != n);
+                state.falsy.retain(|m| *m != n);
                 if state.has(n) {
                     state.remove(n);
                     if state.unreferenced() {
@@ -340,6 +379,7 @@ fn apply<'a>(
             }
             Event::Acquire(other) => {
                 let acq = &effects.acquisitions[other];
+                state.falsy.retain(|m| !acq.names.contains(m));
                 if other != me {
                     for n in &acq.names {
                         if !state.non_none.contains(n) {
@@ -396,6 +436,12 @@ fn refine<'a>(
             }
             Guard::Closed(n) => {
                 if state.has(n) {
+                    return Step::Released;
+                }
+            }
+            Guard::Present(n) => {
+                if state.falsy.contains(&n) {
+                    // `closed = False` then `if closed:`: impossible.
                     return Step::End;
                 }
             }
@@ -407,6 +453,8 @@ fn refine<'a>(
 enum Guard<'a> {
     /// The name is `None`, falsy or unbound on this edge.
     Absent(&'a str),
+    /// The name is truthy on this edge.
+    Present(&'a str),
     /// `name.closed` is true on this edge.
     Closed(&'a str),
 }
@@ -414,6 +462,7 @@ enum Guard<'a> {
 fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
     match test {
         Expr::Name(n) if !truthy => out.push(Guard::Absent(n.id.as_str())),
+        Expr::Name(n) => out.push(Guard::Present(n.id.as_str())),
         Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => guard_facts(&u.operand, !truthy, out),
         Expr::BoolOp(b) => {
             let all = match b.op {
@@ -472,6 +521,36 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
         }
         _ => {}
     }
+}
+
+/// Whether a `try` has a handler for operating-system errors (or for
+/// everything): the failures of I/O calls are then handled.
+fn catches_os_errors(t: &ast::StmtTry) -> bool {
+    fn os_error(e: &Expr) -> bool {
+        match e {
+            Expr::Tuple(t) => t.elts.iter().any(os_error),
+            other => unclosed_names::dotted(other).is_some_and(|name| {
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                matches!(
+                    last,
+                    "OSError"
+                        | "IOError"
+                        | "EnvironmentError"
+                        | "error"
+                        | "timeout"
+                        | "SSLError"
+                        | "ConnectionError"
+                        | "socket_error"
+                        | "herror"
+                        | "gaierror"
+                )
+            }),
+        }
+    }
+    t.handlers.iter().any(|h| {
+        let ast::ExceptHandler::ExceptHandler(h) = h;
+        h.type_.as_deref().is_some_and(os_error)
+    })
 }
 
 /// `f.close()`, `os.close(fd)`, `pool.terminate()` as a statement.

@@ -264,7 +264,13 @@ impl<'m> ModuleCx<'m> {
             if outcome.gave_up {
                 continue;
             }
-            if let Some(cause) = cause_of(&cfg, &outcome, acq.node, kind == ScopeKind::Module) {
+            if let Some(cause) = cause_of(
+                &cfg,
+                &outcome,
+                acq.node,
+                kind == ScopeKind::Module,
+                self.options.strict,
+            ) {
                 self.facts.push(Fact::Leak(Leak {
                     range: acq.call.range(),
                     callee: acq.callee.clone(),
@@ -291,7 +297,8 @@ impl<'m> ModuleCx<'m> {
 }
 
 /// The bodies of `with` statements whose context manager expects an
-/// exception (`assertRaises`, `pytest.raises`).
+/// exception (`assertRaises`, `pytest.raises`) or patches names with mocks
+/// (`mock.patch`): what is acquired there is not a real resource's story.
 fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
     struct Finder(Vec<TextRange>);
     impl<'a> ast::visitor::Visitor<'a> for Finder {
@@ -299,10 +306,10 @@ fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
             match stmt {
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
                 Stmt::With(w) => {
-                    if w.items
-                        .iter()
-                        .any(|i| unclosed_cfg::is_expected_failure_call(&i.context_expr))
-                        && let (Some(first), Some(last)) = (w.body.first(), w.body.last())
+                    if w.items.iter().any(|i| {
+                        unclosed_cfg::is_expected_failure_call(&i.context_expr)
+                            || unclosed_cfg::is_mocking_call(&i.context_expr)
+                    }) && let (Some(first), Some(last)) = (w.body.first(), w.body.last())
                     {
                         self.0.push(TextRange::new(first.start(), last.end()));
                     }
@@ -362,6 +369,7 @@ fn cause_of(
     outcome: &explore::Outcome,
     acq_node: unclosed_cfg::NodeId,
     module: bool,
+    strict: bool,
 ) -> Option<LeakCause> {
     if let Some((range, _, _)) = outcome
         .lost
@@ -386,7 +394,17 @@ fn cause_of(
             _ => LeakCause::Reopened(*range),
         });
     }
-    let path = outcome.exceptional.as_ref()?;
+    // Exception-only leaks are reported for resources this code closes
+    // itself on some normal path ("closed only on the happy path"). One
+    // that is only ever handed off (returned, stored) leaks only if the
+    // hand-off is never reached, which `--strict` reports.
+    if !outcome.released && !strict {
+        return None;
+    }
+    let path = outcome
+        .swallowed
+        .as_ref()
+        .or(outcome.exceptional.as_ref())?;
     // The first exceptional edge taken after the acquisition.
     let mut prev = acq_node;
     for (i, &(node, kind)) in path.iter().enumerate().skip(1) {
@@ -419,7 +437,9 @@ fn uncaught_types(cfg: &Cfg<'_>, path: &[(unclosed_cfg::NodeId, EdgeKind)]) -> V
                 let ast::ExceptHandler::ExceptHandler(h) = handler;
                 if let Some(type_) = &h.type_ {
                     match type_.as_ref() {
-                        ast::Expr::Tuple(tuple) => types.extend(tuple.elts.iter().filter_map(unclosed_names::dotted)),
+                        ast::Expr::Tuple(tuple) => {
+                            types.extend(tuple.elts.iter().filter_map(unclosed_names::dotted))
+                        }
                         other => types.extend(unclosed_names::dotted(other)),
                     }
                 }

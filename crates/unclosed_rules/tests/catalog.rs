@@ -32,6 +32,12 @@ fn acquisition(a: &Acquirer) -> (String, String, String) {
         }
         None => match a.name.rsplit_once('.') {
             Some(("builtins", name)) => (String::new(), String::new(), format!("{name}(p)")),
+            // Layers (`io.TextIOWrapper`) are resources when what they wrap is.
+            Some(("io", layer)) if layer.starts_with("Text") || layer.starts_with("Buffered") => (
+                "import io".to_owned(),
+                String::new(),
+                format!("{}(open(p, 'rb'))", a.name),
+            ),
             Some((module, _)) => (
                 format!("import {module}"),
                 String::new(),
