@@ -201,6 +201,8 @@ const fn fd(name: &'static str) -> Acquirer {
 }
 
 const SOCKET: &str = "socket.socket";
+/// The receiver type of methods recognized on any object.
+pub const ANY_RECEIVER: &str = "*";
 /// `detach()` gives the descriptor away: the socket object no longer owns it.
 const SOCKET_RELEASE: &[&str] = &["close", "detach"];
 const PROCESS_RELEASE: &[&str] = &["wait", "communicate", "kill", "terminate", "__exit__"];
@@ -279,6 +281,15 @@ pub const ACQUIRERS: &[Acquirer] = &[
     tuple(
         releases(
             method(SOCKET, entry("accept", Kind::Socket, SOCKET)),
+            SOCKET_RELEASE,
+        ),
+        &[0],
+    ),
+    // `conn, addr = listener.accept()` whatever `listener` is: the
+    // two-element unpacking is the socket API's signature.
+    tuple(
+        releases(
+            method(ANY_RECEIVER, entry("accept", Kind::Socket, SOCKET)),
             SOCKET_RELEASE,
         ),
         &[0],

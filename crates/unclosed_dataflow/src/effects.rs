@@ -691,8 +691,17 @@ impl<'a, 'r> Extractor<'a, 'r> {
         let Expr::Attribute(attr) = &*call.func else {
             return None;
         };
-        let receiver_type = self.type_of(&attr.value)?;
-        let acquirer = catalog::method_acquirer(&receiver_type, attr.attr.id.as_str())?;
+        let method = attr.attr.id.as_str();
+        let typed = self
+            .type_of(&attr.value)
+            .and_then(|t| catalog::method_acquirer(&t, method).map(|a| (a, t)));
+        let (acquirer, receiver_type) = match typed {
+            Some(found) => found,
+            None => (
+                catalog::method_acquirer(catalog::ANY_RECEIVER, method)?,
+                String::from("socket"),
+            ),
+        };
         let spelled = match unclosed_names::dotted(&call.func) {
             Some(d) => d,
             None => format!("{}.{}", short_type(&receiver_type), attr.attr.id),

@@ -14,6 +14,7 @@ fn receiver(type_name: &str) -> (&'static str, &'static str) {
         "tarfile.TarFile" => ("import tarfile", "tarfile.open(p)"),
         "socket.socket" => ("import socket", "socket.socket()"),
         "ssl.SSLContext" => ("import ssl", "ssl.create_default_context()"),
+        "*" => ("from server import get_listener", "get_listener()"),
         other => panic!("no receiver recipe for {other}: add one"),
     }
 }
