@@ -123,6 +123,23 @@ pub struct Acquirer {
     /// still owns the file. Only a writer must then be closed (to write its
     /// index or trailer).
     pub accepts_fileobj: bool,
+    /// Holds nothing until it connects or reads.
+    pub lazy: Lazy,
+}
+
+/// When an object that acquires lazily starts holding its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lazy {
+    /// From construction.
+    No,
+    /// From the first call of one of these methods (`HTTPConnection`
+    /// connects on `request()`).
+    UntilMethod(&'static [&'static str]),
+    /// From construction when given a host (the first argument or `host=`),
+    /// else from one of these methods (`smtplib.SMTP()` then `connect()`).
+    UnlessHost(&'static [&'static str]),
+    /// From its first use (`fileinput.input()` opens files as it is read).
+    UntilUse,
 }
 
 const CLOSE: &[&str] = &["close"];
@@ -140,8 +157,23 @@ const fn entry(name: &'static str, kind: Kind, type_name: &'static str) -> Acqui
         owns_args: false,
         exhaustion_releases: false,
         accepts_fileobj: false,
+        lazy: Lazy::No,
     }
 }
+
+const fn lazy(a: Acquirer, lazy: Lazy) -> Acquirer {
+    Acquirer { lazy, ..a }
+}
+
+const HTTP_CONNECTS: Lazy = Lazy::UntilMethod(&[
+    "connect",
+    "request",
+    "putrequest",
+    "endheaders",
+    "send",
+    "getresponse",
+]);
+const CONNECT: Lazy = Lazy::UnlessHost(&["connect", "login", "starttls"]);
 
 const fn fileobj(a: Acquirer) -> Acquirer {
     Acquirer {
@@ -205,7 +237,15 @@ const SOCKET: &str = "socket.socket";
 pub const ANY_RECEIVER: &str = "*";
 /// `detach()` gives the descriptor away: the socket object no longer owns it.
 const SOCKET_RELEASE: &[&str] = &["close", "detach"];
-const PROCESS_RELEASE: &[&str] = &["wait", "communicate", "kill", "terminate", "__exit__"];
+/// `poll()` reaps the child once it has exited (`while p.poll() is None:`).
+const PROCESS_RELEASE: &[&str] = &[
+    "wait",
+    "communicate",
+    "poll",
+    "kill",
+    "terminate",
+    "__exit__",
+];
 const ARCHIVE_MODE_R: Writer = Writer::Mode {
     position: 1,
     keyword: "mode",
@@ -235,8 +275,8 @@ pub const ACQUIRERS: &[Acquirer] = &[
     fileobj(file("bz2.BZ2File", 1, "r")),
     fileobj(file("lzma.open", 1, "rb")),
     fileobj(file("lzma.LZMAFile", 1, "r")),
-    file("fileinput.input", usize::MAX, "r"),
-    file("fileinput.FileInput", usize::MAX, "r"),
+    lazy(file("fileinput.input", usize::MAX, "r"), Lazy::UntilUse),
+    lazy(file("fileinput.FileInput", usize::MAX, "r"), Lazy::UntilUse),
     fileobj(file("wave.open", 1, "rb")),
     method("socket.socket", file("makefile", 0, "r")),
     // Archives.
@@ -306,51 +346,84 @@ pub const ACQUIRERS: &[Acquirer] = &[
         Kind::Connection,
         "http.client.HTTPResponse",
     ),
-    entry(
-        "http.client.HTTPConnection",
-        Kind::Connection,
-        "http.client.HTTPConnection",
+    lazy(
+        entry(
+            "http.client.HTTPConnection",
+            Kind::Connection,
+            "http.client.HTTPConnection",
+        ),
+        HTTP_CONNECTS,
     ),
-    entry(
-        "http.client.HTTPSConnection",
-        Kind::Connection,
-        "http.client.HTTPConnection",
+    lazy(
+        entry(
+            "http.client.HTTPSConnection",
+            Kind::Connection,
+            "http.client.HTTPConnection",
+        ),
+        HTTP_CONNECTS,
     ),
-    releases(
-        entry("ftplib.FTP", Kind::Connection, "ftplib.FTP"),
-        &["close", "quit"],
+    lazy(
+        releases(
+            entry("ftplib.FTP", Kind::Connection, "ftplib.FTP"),
+            &["close", "quit"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("ftplib.FTP_TLS", Kind::Connection, "ftplib.FTP"),
-        &["close", "quit"],
+    lazy(
+        releases(
+            entry("ftplib.FTP_TLS", Kind::Connection, "ftplib.FTP"),
+            &["close", "quit"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("smtplib.SMTP", Kind::Connection, "smtplib.SMTP"),
-        &["close", "quit"],
+    lazy(
+        releases(
+            entry("smtplib.SMTP", Kind::Connection, "smtplib.SMTP"),
+            &["close", "quit"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("smtplib.SMTP_SSL", Kind::Connection, "smtplib.SMTP"),
-        &["close", "quit"],
+    lazy(
+        releases(
+            entry("smtplib.SMTP_SSL", Kind::Connection, "smtplib.SMTP"),
+            &["close", "quit"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("smtplib.LMTP", Kind::Connection, "smtplib.SMTP"),
-        &["close", "quit"],
+    lazy(
+        releases(
+            entry("smtplib.LMTP", Kind::Connection, "smtplib.SMTP"),
+            &["close", "quit"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("imaplib.IMAP4", Kind::Connection, "imaplib.IMAP4"),
-        &["logout", "shutdown"],
+    lazy(
+        releases(
+            entry("imaplib.IMAP4", Kind::Connection, "imaplib.IMAP4"),
+            &["logout", "shutdown"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("imaplib.IMAP4_SSL", Kind::Connection, "imaplib.IMAP4"),
-        &["logout", "shutdown"],
+    lazy(
+        releases(
+            entry("imaplib.IMAP4_SSL", Kind::Connection, "imaplib.IMAP4"),
+            &["logout", "shutdown"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("poplib.POP3", Kind::Connection, "poplib.POP3"),
-        &["quit", "close"],
+    lazy(
+        releases(
+            entry("poplib.POP3", Kind::Connection, "poplib.POP3"),
+            &["quit", "close"],
+        ),
+        CONNECT,
     ),
-    releases(
-        entry("poplib.POP3_SSL", Kind::Connection, "poplib.POP3"),
-        &["quit", "close"],
+    lazy(
+        releases(
+            entry("poplib.POP3_SSL", Kind::Connection, "poplib.POP3"),
+            &["quit", "close"],
+        ),
+        CONNECT,
     ),
     releases(
         entry("telnetlib.Telnet", Kind::Connection, "telnetlib.Telnet"),
@@ -400,14 +473,6 @@ pub const ACQUIRERS: &[Acquirer] = &[
             position: 1,
             keyword: "flag",
             default: "r",
-        },
-    ),
-    writer(
-        entry("dbm.dumb.open", Kind::Database, "dbm"),
-        Writer::Flag {
-            position: 1,
-            keyword: "flag",
-            default: "c",
         },
     ),
     writer(

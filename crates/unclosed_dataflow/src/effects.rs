@@ -96,6 +96,8 @@ pub struct Temporary<'a> {
 #[derive(Debug, Default)]
 pub struct Effects<'a> {
     pub events: Vec<Vec<Event<'a>>>,
+    /// How each node may fail (see `raises`).
+    pub raises: Vec<crate::raises::RaiseInfo<'a>>,
     pub acquisitions: Vec<Acquisition<'a>>,
     pub temporaries: Vec<Temporary<'a>>,
 }
@@ -167,6 +169,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
             strict,
             out: Effects {
                 events: vec![Vec::new(); nodes],
+                raises: vec![crate::raises::RaiseInfo::default(); nodes],
                 ..Effects::default()
             },
             node: 0,
@@ -220,6 +223,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
             | NodeKind::Dispatch(_) => {}
         }
         self.out.events[id as usize] = std::mem::take(&mut self.events);
+        self.out.raises[id as usize] = crate::raises::raise_info(*kind, &self.resolver);
     }
 
     // ---- statements ----
@@ -502,7 +506,9 @@ impl<'a, 'r> Extractor<'a, 'r> {
                     .out
                     .acquisitions
                     .iter()
-                    .position(|a| std::ptr::eq(a.call, call) && a.with_item)
+                    // A `with` in a `finally` is built once per copy of
+                    // the `finally`: this exit belongs to the latest enter.
+                    .rposition(|a| std::ptr::eq(a.call, call) && a.with_item)
                 {
                     self.events.push(Event::WithExitOfSite(id, item.range));
                 }
@@ -888,8 +894,14 @@ impl<'a, 'r> Extractor<'a, 'r> {
                 for call in walker.calls {
                     self.call(call, Ctx::Borrow);
                 }
+                // A descriptor written into code or a command line
+                // (`f"open({fd})"`) is handed on when that text is.
                 for name in walker.names {
-                    self.events.push(Event::Borrow(name));
+                    self.events.push(if ctx == Ctx::Escape {
+                        Event::Escape(name)
+                    } else {
+                        Event::Borrow(name)
+                    });
                 }
             }
             Expr::StringLiteral(_)

@@ -15,6 +15,8 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use unclosed_cfg::{Cfg, EdgeKind, NodeId, NodeKind};
 
+use unclosed_catalog::Lazy;
+
 use crate::effects::{AcqId, Effects, Event};
 
 /// States explored per resource before giving up (no report).
@@ -36,6 +38,8 @@ struct State<'a> {
     /// The path went through an exceptional edge (then an exit reached
     /// normally means the exception was swallowed).
     via_exception: bool,
+    /// A lazy resource (`HTTPConnection`) holds something yet.
+    armed: bool,
 }
 
 impl State<'_> {
@@ -109,6 +113,14 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
             .collect(),
         falsy: SmallVec::new(),
         via_exception: false,
+        armed: match acq.acquirer.lazy {
+            Lazy::No => true,
+            Lazy::UntilMethod(_) | Lazy::UntilUse => false,
+            Lazy::UnlessHost(_) => {
+                !acq.call.arguments.args.is_empty()
+                    || acq.call.arguments.find_keyword("host").is_some()
+            }
+        },
     };
     // Events of the acquiring node that come after the acquisition.
     let events = &effects.events[acq.node as usize];
@@ -156,7 +168,7 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
             return outcome;
         }
         let node_id = visited[at].0;
-        if node_id == Cfg::EXIT || node_id == Cfg::RAISE {
+        if (node_id == Cfg::EXIT || node_id == Cfg::RAISE) && state.armed {
             let slot = if node_id == Cfg::EXIT && !state.via_exception {
                 &mut outcome.normal
             } else if node_id == Cfg::EXIT {
@@ -176,6 +188,13 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
         let events = &effects.events[node_id as usize];
         for &(succ, kind) in &node.succs {
             let exceptional = kind == EdgeKind::Exception;
+            if exceptional
+                && raises_anew(node.kind)
+                && !plausibly_fails(&effects.raises[node_id as usize], &state)
+            {
+                // Only failures worth planning for make leak paths.
+                continue;
+            }
             if exceptional && is_release_statement(node.kind) {
                 // `x.close()` failing still releases `x`; counting it as a
                 // path on which *other* resources leak is noise.
@@ -239,6 +258,33 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
     outcome
 }
 
+/// The last reference went away: a leak only if the resource held
+/// something by then.
+fn lost<'a>(
+    state: &State<'a>,
+    range: TextRange,
+    how: LostHow,
+    with: Option<TextRange>,
+) -> Step<'a> {
+    if state.armed {
+        Step::Lost(range, how, with)
+    } else {
+        Step::End
+    }
+}
+
+/// Whether an event makes a lazy resource start holding something.
+fn arms(lazy: Lazy, event: &Event<'_>, state: &State<'_>) -> bool {
+    match (lazy, event) {
+        (Lazy::No, _) => true,
+        (Lazy::UntilMethod(methods) | Lazy::UnlessHost(methods), Event::MethodCall(n, m)) => {
+            state.has(n) && methods.contains(m)
+        }
+        (Lazy::UntilUse, Event::MethodCall(n, _) | Event::Borrow(n)) => state.has(n),
+        _ => false,
+    }
+}
+
 fn push<'a>(
     index: &mut FxHashMap<(NodeId, State<'a>), usize>,
     visited: &mut Vec<(NodeId, Option<usize>, EdgeKind)>,
@@ -290,6 +336,9 @@ fn apply<'a>(
 ) -> Step<'a> {
     let acquirer = effects.acquisitions[me].acquirer;
     for event in events {
+        if !state.armed {
+            state.armed = arms(acquirer.lazy, event, &state);
+        }
         match *event {
             Event::Borrow(_) => {}
             Event::Truthy(n) => {
@@ -335,7 +384,7 @@ fn apply<'a>(
                     state.held_by_with = false;
                     state.non_closing_with = Some(range);
                     if state.unreferenced() {
-                        return Step::Lost(range, LostHow::WithEnded, Some(range));
+                        return lost(&state, range, LostHow::WithEnded, Some(range));
                     }
                 }
             }
@@ -358,7 +407,7 @@ fn apply<'a>(
                 } else if state.has(target) {
                     state.remove(target);
                     if state.unreferenced() {
-                        return Step::Lost(range, LostHow::Rebound, state.non_closing_with);
+                        return lost(&state, range, LostHow::Rebound, state.non_closing_with);
                     }
                 }
             }
@@ -373,7 +422,7 @@ fn apply<'a>(
                         } else {
                             LostHow::Rebound
                         };
-                        return Step::Lost(range, how, state.non_closing_with);
+                        return lost(&state, range, how, state.non_closing_with);
                     }
                 }
             }
@@ -396,7 +445,7 @@ fn apply<'a>(
                             } else {
                                 LostHow::Rebound
                             };
-                            return Step::Lost(acq.call.range(), how, state.non_closing_with);
+                            return lost(&state, acq.call.range(), how, state.non_closing_with);
                         }
                     }
                 }
@@ -521,6 +570,12 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
         }
         _ => {}
     }
+}
+
+/// Whether a node's failure matters for this resource: it fails on its
+/// own (user code, `raise`), or operates on the resource.
+fn plausibly_fails(info: &crate::raises::RaiseInfo<'_>, state: &State<'_>) -> bool {
+    info.strong || info.touched.iter().any(|n| state.has(n))
 }
 
 /// Whether a `try` has a handler for operating-system errors (or for

@@ -24,6 +24,7 @@ use unclosed_names::{Resolver, ScopeKind, ScopeNames};
 
 pub mod effects;
 mod explore;
+mod raises;
 
 pub use effects::TemporaryUse;
 pub use explore::LostHow;
@@ -266,6 +267,7 @@ impl<'m> ModuleCx<'m> {
             }
             if let Some(cause) = cause_of(
                 &cfg,
+                &effects,
                 &outcome,
                 acq.node,
                 kind == ScopeKind::Module,
@@ -366,6 +368,7 @@ fn collect_function_loads(body: &[Stmt], out: &mut FxHashSet<String>) {
 /// a deletion, then an exceptional-path leak.
 fn cause_of(
     cfg: &Cfg<'_>,
+    effects: &effects::Effects<'_>,
     outcome: &explore::Outcome,
     acq_node: unclosed_cfg::NodeId,
     module: bool,
@@ -411,7 +414,10 @@ fn cause_of(
         if kind == EdgeKind::Exception {
             let raising = cfg.node(prev);
             let at = raising.range().unwrap_or_default();
-            let call = explore::raising_call(raising.kind);
+            let call = effects.raises[prev as usize]
+                .culprit
+                .clone()
+                .or_else(|| explore::raising_call(raising.kind));
             return Some(LeakCause::Exception {
                 at: call.as_ref().map_or(at, |(r, _)| *r),
                 call: call.map(|(_, text)| text),

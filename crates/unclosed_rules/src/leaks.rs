@@ -122,6 +122,12 @@ pub(crate) fn predicate(leak: &Leak, source: &SourceText) -> String {
 pub(crate) fn help(leak: &Leak) -> String {
     let var = leak.name.as_deref().unwrap_or(default_var(leak.kind()));
     let a = leak.acquirer;
+    if a.kind == Kind::Process {
+        return format!(
+            "call `{var}.wait()` or `{var}.communicate()` on every path; `with {}(...) as {var}:` waits for the process at the end of the block",
+            leak.callee
+        );
+    }
     if a.kind == Kind::Fd {
         return "close it with `os.close()` in a `finally:` block, or hand it to `os.fdopen()` in a `with` statement".to_owned();
     }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use unclosed_catalog::{ACQUIRERS, Acquirer, Kind, Returns};
+use unclosed_catalog::{ACQUIRERS, Acquirer, Kind, Lazy, Returns};
 use unclosed_rules::{Settings, check_text};
 
 /// A receiver expression of the given type, and the import it needs.
@@ -81,7 +81,13 @@ fn every_acquirer_leaks_when_dropped_and_not_when_released() {
         let (imports, setup, bind) = acquisition(a);
         let second = matches!(a.returns, Returns::Tuple(idx) if idx.contains(&1));
         let pad = if setup.is_empty() { "    " } else { "        " };
-        let leaking = format!("{imports}def f(p):\n{setup}{pad}{bind}\n{pad}return 1\n");
+        // Lazy resources hold something once used.
+        let used = match a.lazy {
+            Lazy::UntilMethod(methods) => format!("{pad}x.{}()\n", methods[0]),
+            Lazy::UntilUse => format!("{pad}x.readline()\n"),
+            Lazy::No | Lazy::UnlessHost(_) => String::new(),
+        };
+        let leaking = format!("{imports}def f(p):\n{setup}{pad}{bind}\n{used}{pad}return 1\n");
         let found = codes(&leaking);
         let expected = if a.kind == Kind::Fd { "UC107" } else { "UC101" };
         let writer_ok = found.contains(&"UC106");
