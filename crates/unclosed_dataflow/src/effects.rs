@@ -372,7 +372,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
                     }),
                     other => {
                         self.events.push(Event::Escape(source.id.as_str()));
-                        self.expr(other, Ctx::Borrow);
+                        self.bind_target(other);
                     }
                 }
             }
@@ -416,6 +416,13 @@ impl<'a, 'r> Extractor<'a, 'r> {
 
     fn bind_target(&mut self, target: &'a Expr) {
         match target {
+            // `conn.sock = FakeSocket()`: the object now wraps something
+            // else; what it held is the program's business.
+            Expr::Attribute(a) if RESOURCE_PARTS.contains(&a.attr.id.as_str()) => {
+                if let Expr::Name(n) = &*a.value {
+                    self.events.push(Event::Escape(n.id.as_str()));
+                }
+            }
             Expr::Name(n) => self.events.push(Event::Bind(n.id.as_str(), n.range)),
             Expr::Tuple(t) => t.elts.iter().for_each(|e| self.bind_target(e)),
             Expr::List(l) => l.elts.iter().for_each(|e| self.bind_target(e)),

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use unclosed_cfg::{Cfg, EdgeKind, NodeId, NodeKind};
 
-use unclosed_catalog::Lazy;
+use unclosed_catalog::{Kind, Lazy};
 
 use crate::effects::{AcqId, Effects, Event};
 
@@ -190,7 +190,7 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
             let exceptional = kind == EdgeKind::Exception;
             if exceptional
                 && raises_anew(node.kind)
-                && !plausibly_fails(&effects.raises[node_id as usize], &state)
+                && !plausibly_fails(&effects.raises[node_id as usize], &state, acq.acquirer.kind)
             {
                 // Only failures worth planning for make leak paths.
                 continue;
@@ -280,7 +280,11 @@ fn arms(lazy: Lazy, event: &Event<'_>, state: &State<'_>) -> bool {
         (Lazy::UntilMethod(methods) | Lazy::UnlessHost(methods), Event::MethodCall(n, m)) => {
             state.has(n) && methods.contains(m)
         }
-        (Lazy::UntilUse, Event::MethodCall(n, _) | Event::Borrow(n)) => state.has(n),
+        // Iterating it, passing it on, or reading from it opens a file.
+        (Lazy::UntilUse, Event::Borrow(n)) => state.has(n),
+        (Lazy::UntilUse, Event::MethodCall(n, m)) => {
+            state.has(n) && matches!(*m, "readline" | "readlines" | "read" | "__next__")
+        }
         _ => false,
     }
 }
@@ -574,8 +578,11 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
 
 /// Whether a node's failure matters for this resource: it fails on its
 /// own (user code, `raise`), or operates on the resource.
-fn plausibly_fails(info: &crate::raises::RaiseInfo<'_>, state: &State<'_>) -> bool {
-    info.strong || info.touched.iter().any(|n| state.has(n))
+fn plausibly_fails(info: &crate::raises::RaiseInfo<'_>, state: &State<'_>, kind: Kind) -> bool {
+    // A pool's or an executor's own methods queue work; the work's
+    // failures are the program's code, counted by `strong`.
+    let own_methods_fail = !matches!(kind, Kind::Pool | Kind::Executor);
+    info.strong || (own_methods_fail && info.touched.iter().any(|n| state.has(n)))
 }
 
 /// Whether a `try` has a handler for operating-system errors (or for

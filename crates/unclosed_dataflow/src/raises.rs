@@ -42,7 +42,10 @@ pub(crate) fn raise_info<'a>(kind: NodeKind<'a>, resolver: &Resolver<'_>) -> Rai
     };
     match kind {
         NodeKind::Stmt(stmt) => match stmt {
-            ast::Stmt::Raise(_) | ast::Stmt::Assert(_) => v.info.strong = true,
+            ast::Stmt::Raise(_) => v.info.strong = true,
+            // A failing assertion fails the test (or the program): not a
+            // path to clean up after.
+            ast::Stmt::Assert(_) => {}
             _ => ast::visitor::Visitor::visit_stmt(&mut v, stmt),
         },
         NodeKind::Test(e) | NodeKind::MatchSubject(e) => {
@@ -110,9 +113,12 @@ impl<'a> Visitor<'_, 'a> {
             Expr::Attribute(a) => Some(a.attr.id.as_str()),
             _ => None,
         };
-        if method
-            .is_some_and(|m| catalog::OWNING_METHODS.contains(&m) || QUIET_METHODS.contains(&m))
-        {
+        if method.is_some_and(|m| {
+            catalog::OWNING_METHODS.contains(&m)
+                || QUIET_METHODS.contains(&m)
+                || m.starts_with("assert")
+                || m == "fail"
+        }) {
             return;
         }
         let mut touched: SmallVec<[&'a str; 2]> = SmallVec::new();
@@ -135,7 +141,30 @@ impl<'a> Visitor<'_, 'a> {
         // nowhere, from star imports or other modules) and methods on its
         // objects, except the everyday methods of lists, dicts and strings;
         // and the builtins that fail on bad input.
-        let user_code = match self.resolver.resolve(&call.func) {
+        let resolved = self.resolver.resolve(&call.func);
+        // `os.dup2(fd, 1)`, `os.set_blocking(fd, False)`: managing a valid
+        // descriptor does not fail; reading and writing it may.
+        if let Some(os_call) = resolved.as_deref().and_then(|q| q.strip_prefix("os."))
+            && !matches!(
+                os_call,
+                "read"
+                    | "write"
+                    | "readv"
+                    | "writev"
+                    | "pread"
+                    | "pwrite"
+                    | "sendfile"
+                    | "fsync"
+                    | "ftruncate"
+                    | "lseek"
+                    | "fdopen"
+                    | "fstat"
+            )
+            && !os_call.starts_with("path.")
+        {
+            return;
+        }
+        let user_code = match resolved {
             None => !method.is_some_and(|m| EVERYDAY_METHODS.contains(&m)),
             Some(q) => match q.strip_prefix("builtins.") {
                 Some(name) => !BUILTINS.contains(&name) || FAILING_BUILTINS.contains(&name),
