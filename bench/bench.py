@@ -64,6 +64,11 @@ def parse_args() -> argparse.Namespace:
         default=os.environ.get("RUFF_BIN", str(ROOT / "bench/.venv/bin/ruff")),
         help="ruff binary (default: $RUFF_BIN or bench/.venv/bin/ruff)",
     )
+    p.add_argument(
+        "--unclosed-rev",
+        default=os.environ.get("UNCLOSED_REV"),
+        help="what the binary was built from, for the report (default: this checkout's commit)",
+    )
     p.add_argument("--runs", type=int, default=10, help="timed runs per tool (default 10)")
     p.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
     p.add_argument("--mem-runs", type=int, default=3, help="runs under /usr/bin/time (default 3)")
@@ -389,7 +394,7 @@ def main() -> int:
         "date": datetime.date.today().isoformat(),
         "python": platform.python_version(),
         "machine": machine(),
-        "rev": git_rev(),
+        "rev": args.unclosed_rev or git_rev(),
         "unclosed_version": tool_version([args.unclosed, "--version"]),
         "ruff_version": tool_version([args.ruff, "--version"]),
         "stdlib": str(stdlib),

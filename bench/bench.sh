@@ -16,7 +16,7 @@
 # Usage (from anywhere):
 #   bench/bench.sh                      # 10 runs each, writes docs/benchmarks.md
 #   bench/bench.sh --runs 5 --no-write  # quicker, print only
-#   UNCLOSED_BIN=/path/to/unclosed bench/bench.sh
+#   UNCLOSED_BIN=/path/to/unclosed UNCLOSED_REV=abc1234 bench/bench.sh
 # Every option after the script name goes to bench/bench.py (see --help).
 set -euo pipefail
 

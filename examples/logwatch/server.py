@@ -20,15 +20,18 @@ def send_line(host, port, line):
     conn.sendall(line.encode() + b"\n")
 
 
-def serve_one(listener):
-    """Returns early on an empty request without closing the connection."""
-    conn, addr = listener.accept()  # expect: UC101
-    data = conn.recv(1024)
-    if not data:
-        return None
-    conn.sendall(data)
-    conn.close()
-    return addr
+def echo_once(port):
+    """Answers one client; an empty request returns without closing it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", port))
+        listener.listen(1)
+        conn, addr = listener.accept()  # expect: UC101
+        data = conn.recv(1024)
+        if not data:
+            return None
+        conn.sendall(data)
+        conn.close()
+        return addr
 
 
 def check_health(url):
@@ -66,7 +69,12 @@ def serve(port, handle, max_clients=10):
 
 
 def wakeup_pair():
-    """Both ends are handed to the caller."""
+    """Both ends are handed to the caller, or closed if setting them up fails."""
     r, w = socket.socketpair()
-    r.setblocking(False)
+    try:
+        r.setblocking(False)
+    except BaseException:
+        r.close()
+        w.close()
+        raise
     return r, w
