@@ -174,31 +174,65 @@ def _unclosed_install():
                 absn = a
                 for d in lib_dirs:
                     if a.startswith(d):
-                        # The stdlib's own test suites count as user code.
-                        parts = a[len(d):].split("/")[:-1]
-                        absn = a if any(p in test_parts for p in parts) else None
+                        # The stdlib's own test suites count as user code,
+                        # but not regrtest, their runner.
+                        rel = a[len(d):]
+                        parts = rel.split("/")[:-1]
+                        user = any(p in test_parts for p in parts) and not rel.startswith("test/libregrtest/")
+                        absn = a if user else None
                         break
         fcache[fn] = absn
         return absn
 
-    def user_stack():
-        """Short stack of user frames, innermost first, or None."""
-        f = _getframe(1)
-        out = []
-        budget = 60
-        while f is not None and budget:
+    stacks = {}  # (file, line) of the acquiring frame -> its first short stack
+
+    def user_stack(skip=2):
+        """Short stack of user frames, innermost first, or None.
+
+        Walking frames is the main cost of tracking (on 3.11+ each f_back
+        materializes a frame object). So only the frames up to the first
+        user one are walked each time; the callers above it are collected
+        once per acquiring line, and later acquisitions there reuse that
+        stack (the report shows one short stack per site anyway; the test
+        that ran is recorded separately, and --tracemalloc gives exact
+        per-object tracebacks).
+        """
+        # `skip` jumps straight over the shim's own frames: sys._getframe(n)
+        # materializes only the frame it returns.
+        try:
+            f = _getframe(skip)
+        except ValueError:
+            return None
+        while f is not None:
+            co = f.f_code
+            a = fcache.get(co.co_filename, 0)
+            if a == 0:
+                a = classify(co.co_filename)
+            if a is not None:
+                break
+            f = f.f_back
+        else:
+            return None
+        key = (a, f.f_lineno)
+        st = stacks.get(key)
+        if st is not None:
+            return st
+        out = [(a, key[1], co.co_name)]
+        budget = 8
+        f = f.f_back
+        while f is not None and budget and len(out) < depth:
             budget -= 1
             co = f.f_code
-            fn = co.co_filename
-            a = fcache.get(fn, 0)
+            a = fcache.get(co.co_filename, 0)
             if a == 0:
-                a = classify(fn)
+                a = classify(co.co_filename)
             if a is not None:
                 out.append((a, f.f_lineno, co.co_name))
-                if len(out) >= depth:
-                    break
             f = f.f_back
-        return tuple(out) if out else None
+        st = tuple(out)
+        if len(stacks) < 100000:
+            stacks[key] = st
+        return st
 
     def tm_stack(obj):
         """User frames of tracemalloc's allocation traceback, if enabled."""
@@ -248,7 +282,7 @@ def _unclosed_install():
     # Resources owned by a tracked object (a Pool's pipes) or acquired with
     # no user frame at all (interpreter and multiprocessing internals): not
     # reported themselves, and their descriptors are not "unknown" at exit.
-    absorbed_objs = []  # weakrefs
+    absorbed = {}  # id(obj) -> (type, weakref or None)
     absorbed_fds = {}  # fd -> identity
 
     def context():
@@ -270,9 +304,7 @@ def _unclosed_install():
                 label = lab
         return label, False
 
-    def new_rec(kind, probe, describe, stack=None):
-        if stack is None:
-            stack = user_stack()
+    def new_rec(kind, probe, describe, stack):
         if stack is not None:
             key = (kind, stack[0][0], stack[0][1])
             counts[key] = counts.get(key, 0) + 1
@@ -286,18 +318,28 @@ def _unclosed_install():
 
     def absorb(obj):
         try:
-            absorbed_objs.append(_wref(obj))
+            r = _wref(obj)
         except TypeError:
+            r = None
             try:
                 fd = obj.fileno()
                 absorbed_fds[fd] = fd_identity(fd)
             except BaseException:
                 pass
-        if len(absorbed_objs) > limits["absorbed"]:
-            absorbed_objs[:] = [r for r in absorbed_objs if r() is not None]
-            limits["absorbed"] = max(1024, 2 * len(absorbed_objs))
+        absorbed[id(obj)] = (type(obj), r)
+        if len(absorbed) > limits["absorbed"]:
+            keep = [(k, e) for k, e in absorbed.items() if e[1] is not None and e[1]() is not None]
+            absorbed.clear()
+            absorbed.update(keep)
+            limits["absorbed"] = max(1024, 2 * len(absorbed))
 
-    def track(obj, kind, probe, describe, callback=False, aliases=(), stack=None):
+    def is_absorbed(obj):
+        e = absorbed.get(id(obj))
+        if e is None or e[0] is not type(obj):
+            return False
+        return e[1] is None or e[1]() in (None, obj)
+
+    def track(obj, kind, probe, describe, callback=False, aliases=(), stack=None, skip=2):
         """Register a live object. Returns its rec, or None when absorbed."""
         if ctx:
             label, absorbed = context()
@@ -307,7 +349,7 @@ def _unclosed_install():
             if label is not None:
                 kind = label
         if stack is None:
-            stack = user_stack()
+            stack = user_stack(skip + 1)
             if stack is None:
                 absorb(obj)
                 return None
@@ -454,7 +496,8 @@ def _unclosed_install():
             raw = getattr(b if b is not None else f, "raw", None)
         except BaseException:
             pass
-        return track(f, "file", file_open, file_desc, aliases=(raw,) if raw is not None else (), stack=stack)
+        # track <- track_file <- open_wrapper <- caller
+        return track(f, "file", file_open, file_desc, aliases=(raw,) if raw is not None else (), stack=stack, skip=3)
 
     def open_wrapper(*a, **k):
         f = _io_open(*a, **k)
@@ -486,7 +529,8 @@ def _unclosed_install():
                 return
             if label is not None:
                 kind = label
-        stack = user_stack()
+        # user_stack <- track_fd <- os_open/os_pipe/os_dup <- caller
+        stack = user_stack(3)
         if stack is None:
             absorbed_fds[fd] = fd_identity(fd)
             return
@@ -544,6 +588,13 @@ def _unclosed_install():
         ("_exit", os_exit, _os_exit),
     ):
         setattr(os, name, name_like(fn, orig))
+        # os.supports_fd & co. hold function objects: shutil.rmtree picks its
+        # symlink-attack-safe version only if os.open and os.scandir are in
+        # them. The wrappers must keep those capabilities.
+        for cap in ("supports_dir_fd", "supports_fd", "supports_follow_symlinks", "supports_effective_ids"):
+            caps = getattr(os, cap, None)
+            if isinstance(caps, set) and orig in caps:
+                caps.add(fn)
     _os_fdopen = os.fdopen  # goes through io.open, so through open_wrapper
 
     # -- lazy patches of modules that are imported later ---------------------
@@ -1061,6 +1112,10 @@ def _unclosed_install():
         kind_override = None
         if src is not None:
             rec = lookup(src)
+            if rec is None and is_absorbed(src):
+                # Owned by a tracked resource (reported itself) or by the
+                # runtime's internals: GC order within a cycle is arbitrary.
+                return
             if rec is None:
                 # asyncio transports own a socket we tracked.
                 inner = getattr(src, "_sock", None)
@@ -1217,8 +1272,8 @@ def _unclosed_install():
                     continue
                 claimed.add(fd)
                 leak(rec, "never", detail="fd %d -> %s" % (fd, now[fd]))
-            for r in absorbed_objs:
-                o = r()
+            for _t, r in list(absorbed.values()):
+                o = r() if r is not None else None
                 if o is not None:
                     try:
                         fileno = o.fileno()

@@ -381,13 +381,21 @@ impl Report {
         let mut out = String::new();
         let rel = |p: &str| display_path(p, cwd);
         let _ = writeln!(out, "\nunclosed trace: {}", self.headline());
-        for n in &self.instrumentation.not_instrumented {
+        let not_inst = &self.instrumentation.not_instrumented;
+        for n in not_inst.iter().take(MAX_NOT_INSTRUMENTED_SHOWN) {
             let who = n.pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "not instrumented{who}: `{}`: {}",
-                shell_words(&n.argv),
+                shorten(&shell_words(&n.argv), 160),
                 n.reason
+            );
+        }
+        if not_inst.len() > MAX_NOT_INSTRUMENTED_SHOWN {
+            let _ = writeln!(
+                out,
+                "not instrumented: ... and {} more processes (see --output-format json)",
+                not_inst.len() - MAX_NOT_INSTRUMENTED_SHOWN
             );
         }
         for site in &self.leaks {
@@ -586,6 +594,19 @@ pub fn display_path(path: &str, cwd: &Path) -> String {
         .map_or_else(|| path.to_owned(), |p| p.to_string_lossy().into_owned())
 }
 
+const MAX_NOT_INSTRUMENTED_SHOWN: usize = 5;
+
+/// One line, at most `max` characters.
+fn shorten(s: &str, max: usize) -> String {
+    let one_line = s.replace('\n', "\\n");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let mut cut: String = one_line.chars().take(max).collect();
+    cut.push_str("...");
+    cut
+}
+
 fn shell_words(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {
@@ -654,6 +675,22 @@ mod tests {
         );
         assert!(text.contains("    at app.py:9 in <module>"), "{text}");
         assert_eq!(r.executed.get(&("/w/app.py".to_owned(), 3)), Some(&7));
+    }
+
+    #[test]
+    fn long_lists_are_shortened() {
+        let ev = events(&[r#"{"ev":"start","pid":1}"#, r#"{"ev":"end","pid":1}"#]);
+        let mut f = facts();
+        for pid in 2..10 {
+            f.cmdlines.insert(
+                pid,
+                vec!["python3".into(), "-I".into(), format!("-c\nprint({pid})")],
+            );
+        }
+        let text = build(&ev, f).to_text(Path::new("/"));
+        assert!(text.contains("... and 3 more processes"), "{text}");
+        assert!(text.contains("-c\\nprint(2)"), "{text}");
+        assert_eq!(shorten("abcdef", 3), "abc...");
     }
 
     #[test]
