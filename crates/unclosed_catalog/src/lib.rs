@@ -232,6 +232,10 @@ const fn fd(name: &'static str) -> Acquirer {
     Acquirer { name, ..FD }
 }
 
+/// The release "method" of a `read()` call with no argument (reads to the
+/// end): effects report such calls under this name.
+pub const FULL_READ: &str = "read()";
+
 const SOCKET: &str = "socket.socket";
 /// The receiver type of methods recognized on any object.
 pub const ANY_RECEIVER: &str = "*";
@@ -341,10 +345,14 @@ pub const ACQUIRERS: &[Acquirer] = &[
         entry("wrap_socket", Kind::Socket, SOCKET),
     )),
     // Network clients.
-    entry(
-        "urllib.request.urlopen",
-        Kind::Connection,
-        "http.client.HTTPResponse",
+    // A response read to its end (`read()` with no size) closes itself.
+    releases(
+        entry(
+            "urllib.request.urlopen",
+            Kind::Connection,
+            "http.client.HTTPResponse",
+        ),
+        &["close", FULL_READ],
     ),
     lazy(
         entry(
@@ -490,16 +498,7 @@ pub const ACQUIRERS: &[Acquirer] = &[
         Kind::Selector,
         "selectors.BaseSelector",
     ),
-    entry(
-        "selectors.SelectSelector",
-        Kind::Selector,
-        "selectors.BaseSelector",
-    ),
-    entry(
-        "selectors.PollSelector",
-        Kind::Selector,
-        "selectors.BaseSelector",
-    ),
+    // `SelectSelector` and `PollSelector` hold no descriptor.
     entry(
         "selectors.EpollSelector",
         Kind::Selector,
@@ -625,7 +624,6 @@ pub const BORROWERS: &[&str] = &[
     "builtins.map",
     "builtins.filter",
     "builtins.format",
-    "builtins.memoryview",
     "json.load",
     "json.dump",
     "pickle.load",
@@ -723,6 +721,10 @@ pub const OWNING_METHODS: &[&str] = &[
     "addAsyncCleanup",
     "addClassCleanup",
 ];
+
+/// Methods, on any receiver, that use an argument without keeping it
+/// (`selector.register(fd, ...)`, `poller.unregister(fd)`).
+pub const BORROWING_METHODS: &[&str] = &["register", "unregister", "modify"];
 
 /// Functions that take ownership of their arguments.
 pub const OWNING_FUNCTIONS: &[&str] = &["atexit.register", "weakref.finalize"];

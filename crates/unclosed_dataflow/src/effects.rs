@@ -119,6 +119,8 @@ pub(crate) struct Extractor<'a, 'r> {
     /// Names bound to acquisitions outside `with` items so far: what an
     /// `io.TextIOWrapper(name)` layer would own.
     owned_names: rustc_hash::FxHashSet<&'a str>,
+    /// Set while resolving the value of a tuple-unpacking assignment.
+    unpacking: bool,
     pub strict: bool,
     pub out: Effects<'a>,
     node: unclosed_cfg::NodeId,
@@ -154,6 +156,9 @@ fn hands_on(attr: &str) -> bool {
                 | "aclose"
                 | "__exit__"
                 | "__aexit__"
+                | "communicate"
+                | "quit"
+                | "logout"
                 | "shutdown"
                 | "cleanup"
                 | "terminate"
@@ -175,6 +180,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
             node: 0,
             events: Vec::new(),
             owned_names: rustc_hash::FxHashSet::default(),
+            unpacking: false,
         }
     }
 
@@ -300,9 +306,15 @@ impl<'a, 'r> Extractor<'a, 'r> {
 
     fn assign(&mut self, targets: &'a [Expr], value: &'a Expr) {
         // `f = open(p)`, `a = b = open(p)`, `fd, path = mkstemp()`.
-        if let Expr::Call(call) = value
-            && let Some((acquirer, callee)) = self.acquirer_of(call)
-        {
+        self.unpacking = targets
+            .iter()
+            .any(|t| matches!(t, Expr::Tuple(tuple) if tuple.elts.len() == 2));
+        let acquired = match value {
+            Expr::Call(call) => self.acquirer_of(call).map(|a| (call, a)),
+            _ => None,
+        };
+        self.unpacking = false;
+        if let Some((call, (acquirer, callee))) = acquired {
             self.call_parts(call, Some(acquirer));
             match acquirer.returns {
                 Returns::Object => {
@@ -710,16 +722,32 @@ impl<'a, 'r> Extractor<'a, 'r> {
             .and_then(|t| catalog::method_acquirer(&t, method).map(|a| (a, t)));
         let (acquirer, receiver_type) = match typed {
             Some(found) => found,
-            None => (
+            // Duck-typed methods (`conn, addr = x.accept()`) only where the
+            // result is unpacked as that API returns it.
+            None if self.unpacking => (
                 catalog::method_acquirer(catalog::ANY_RECEIVER, method)?,
                 String::from("socket"),
             ),
+            None => return None,
         };
         let spelled = match unclosed_names::dotted(&call.func) {
             Some(d) => d,
             None => format!("{}.{}", short_type(&receiver_type), attr.attr.id),
         };
         Some((acquirer, spelled))
+    }
+
+    /// `sel.register(...)` where `sel` is a `selectors`/`select` object.
+    fn is_poller(&self, func: &Expr) -> bool {
+        let Expr::Attribute(a) = func else {
+            return false;
+        };
+        let Expr::Name(n) = &*a.value else {
+            return false;
+        };
+        self.resolver
+            .call_type(n.id.as_str())
+            .is_some_and(|t| t.starts_with("select.") || t.starts_with("selectors."))
     }
 
     /// An acquirer that returns a tuple of resources, with their indices.
@@ -976,6 +1004,10 @@ impl<'a, 'r> Extractor<'a, 'r> {
             }
         } else if method.is_some_and(|m| catalog::OWNING_METHODS.contains(&m)) {
             Ctx::Escape
+        } else if method.is_some_and(|m| catalog::BORROWING_METHODS.contains(&m))
+            && self.is_poller(&call.func)
+        {
+            Ctx::Borrow
         } else {
             self.unknown()
         };
@@ -983,14 +1015,25 @@ impl<'a, 'r> Extractor<'a, 'r> {
         // The callee: `f.read(...)` is a method call on `f`.
         match &*call.func {
             Expr::Attribute(a) => match &*a.value {
-                Expr::Name(n) => self
-                    .events
-                    .push(Event::MethodCall(n.id.as_str(), a.attr.id.as_str())),
+                Expr::Name(n) => {
+                    let method = a.attr.id.as_str();
+                    let full_read = method == "read" && call.arguments.is_empty();
+                    self.events.push(Event::MethodCall(
+                        n.id.as_str(),
+                        if full_read {
+                            catalog::FULL_READ
+                        } else {
+                            method
+                        },
+                    ));
+                }
                 Expr::Call(inner) => {
                     if let Some((inner_acq, callee)) = self.acquirer_of(inner) {
                         self.call_parts(inner, Some(inner_acq));
                         let m = a.attr.id.as_str();
+                        let full_read = m == "read" && call.arguments.is_empty();
                         let releases = inner_acq.release.contains(&m)
+                            || (full_read && inner_acq.release.contains(&catalog::FULL_READ))
                             || matches!(m, "close" | "__enter__" | "__exit__");
                         if !releases {
                             self.temporary(

@@ -160,7 +160,15 @@ impl<'m> ModuleCx<'m> {
                     let scope = ScopeNames::function(Some(&f.parameters), &f.body);
                     let mut inner: Vec<&ScopeNames> = chain.to_vec();
                     inner.push(&scope);
-                    self.body(&f.body, &inner, ScopeKind::Function, f.range());
+                    // `@mock.patch("builtins.open")`: names in the body may
+                    // stand for mocks.
+                    let mocked = f
+                        .decorator_list
+                        .iter()
+                        .any(|d| unclosed_cfg::is_mocking_call(&d.expression));
+                    if !mocked {
+                        self.body(&f.body, &inner, ScopeKind::Function, f.range());
+                    }
                     self.nested(&f.body, &inner);
                 }
                 Stmt::ClassDef(c) => {
