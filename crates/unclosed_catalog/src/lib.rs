@@ -345,15 +345,19 @@ pub const ACQUIRERS: &[Acquirer] = &[
         entry("wrap_socket", Kind::Socket, SOCKET),
     )),
     // Network clients.
-    // A response read to its end (`read()` with no size) closes itself.
-    releases(
-        entry(
-            "urllib.request.urlopen",
-            Kind::Connection,
-            "http.client.HTTPResponse",
-        ),
-        &["close", FULL_READ],
-    ),
+    // A response read to its end (`read()` with no size, or iterated to
+    // the end) closes itself.
+    Acquirer {
+        exhaustion_releases: true,
+        ..releases(
+            entry(
+                "urllib.request.urlopen",
+                Kind::Connection,
+                "http.client.HTTPResponse",
+            ),
+            &["close", FULL_READ],
+        )
+    },
     lazy(
         entry(
             "http.client.HTTPConnection",

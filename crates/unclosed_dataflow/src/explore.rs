@@ -465,9 +465,18 @@ fn refine<'a>(
     kind: NodeKind<'a>,
     edge: EdgeKind,
     state: State<'a>,
-    _effects: &Effects<'a>,
-    _me: AcqId,
+    effects: &Effects<'a>,
+    me: AcqId,
 ) -> Step<'a> {
+    // `for entry in it:` ran to the end: an iterator that closes itself
+    // when exhausted (`os.scandir`, an HTTP response) is released.
+    if let NodeKind::ForNext(f) = kind
+        && edge == EdgeKind::False
+        && effects.acquisitions[me].acquirer.exhaustion_releases
+        && matches!(&*f.iter, Expr::Name(n) if state.has(n.id.as_str()))
+    {
+        return Step::Released;
+    }
     let NodeKind::Test(test) = kind else {
         return Step::Continue(state);
     };
@@ -582,7 +591,14 @@ fn plausibly_fails(info: &crate::raises::RaiseInfo<'_>, state: &State<'_>, kind:
     // A pool's or an executor's own methods queue work; the work's
     // failures are the program's code, counted by `strong`.
     let own_methods_fail = !matches!(kind, Kind::Pool | Kind::Executor);
-    info.strong || (own_methods_fail && info.touched.iter().any(|n| state.has(n)))
+    let strong = if own_methods_fail {
+        info.strong
+    } else {
+        info.strong_receivers
+            .iter()
+            .any(|r| r.is_none_or(|name| !state.has(name)))
+    };
+    strong || (own_methods_fail && info.touched.iter().any(|n| state.has(n)))
 }
 
 /// Whether a `try` has a handler for operating-system errors (or for

@@ -29,6 +29,9 @@ use unclosed_names::Resolver;
 pub struct RaiseInfo<'a> {
     /// Fails for reasons of its own (user code, `raise`, `await`, ...).
     pub strong: bool,
+    /// For the calls that make it `strong`: the name of the object whose
+    /// method was called (`None` for a plain function call).
+    pub strong_receivers: SmallVec<[Option<&'a str>; 2]>,
     /// Names whose objects it operates on: it fails if they do.
     pub touched: SmallVec<[&'a str; 2]>,
     /// The first call that makes it fail, with how to name it.
@@ -42,7 +45,10 @@ pub(crate) fn raise_info<'a>(kind: NodeKind<'a>, resolver: &Resolver<'_>) -> Rai
     };
     match kind {
         NodeKind::Stmt(stmt) => match stmt {
-            ast::Stmt::Raise(_) => v.info.strong = true,
+            ast::Stmt::Raise(_) => {
+                v.info.strong = true;
+                v.info.strong_receivers.push(None);
+            }
             // A failing assertion fails the test (or the program): not a
             // path to clean up after.
             ast::Stmt::Assert(_) => {}
@@ -99,6 +105,7 @@ impl<'a> ast::visitor::Visitor<'a> for Visitor<'_, 'a> {
             }
             Expr::Await(_) | Expr::Yield(_) | Expr::YieldFrom(_) => {
                 self.info.strong = true;
+                self.info.strong_receivers.push(None);
                 ast::visitor::walk_expr(self, expr);
             }
             Expr::Lambda(_) => {}
@@ -191,6 +198,13 @@ impl<'a> Visitor<'_, 'a> {
             },
         };
         self.info.strong |= user_code;
+        if user_code {
+            let receiver = match &*call.func {
+                Expr::Attribute(a) => root_name(&a.value),
+                _ => None,
+            };
+            self.info.strong_receivers.push(receiver);
+        }
         let plausible = user_code || !touched.is_empty();
         self.info.touched.extend(touched);
         if plausible && self.info.culprit.is_none() {
