@@ -125,6 +125,9 @@ pub struct Acquirer {
     pub accepts_fileobj: bool,
     /// Holds nothing until it connects or reads.
     pub lazy: Lazy,
+    /// Its own methods close it before raising (`smtplib`): their failures
+    /// leak nothing.
+    pub closes_on_error: bool,
 }
 
 /// When an object that acquires lazily starts holding its resource.
@@ -158,8 +161,25 @@ const fn entry(name: &'static str, kind: Kind, type_name: &'static str) -> Acqui
         exhaustion_releases: false,
         accepts_fileobj: false,
         lazy: Lazy::No,
+        closes_on_error: false,
     }
 }
+
+const fn closes_on_error(a: Acquirer) -> Acquirer {
+    Acquirer {
+        closes_on_error: true,
+        ..a
+    }
+}
+
+const fn exhausts(a: Acquirer) -> Acquirer {
+    Acquirer {
+        exhaustion_releases: true,
+        ..a
+    }
+}
+
+const FILEINPUT_RELEASE: &[&str] = &["close", "nextfile"];
 
 const fn lazy(a: Acquirer, lazy: Lazy) -> Acquirer {
     Acquirer { lazy, ..a }
@@ -279,8 +299,21 @@ pub const ACQUIRERS: &[Acquirer] = &[
     fileobj(file("bz2.BZ2File", 1, "r")),
     fileobj(file("lzma.open", 1, "rb")),
     fileobj(file("lzma.LZMAFile", 1, "r")),
-    lazy(file("fileinput.input", usize::MAX, "r"), Lazy::UntilUse),
-    lazy(file("fileinput.FileInput", usize::MAX, "r"), Lazy::UntilUse),
+    // Each file is closed at its end; `nextfile()` closes the current one.
+    lazy(
+        exhausts(releases(
+            file("fileinput.input", usize::MAX, "r"),
+            FILEINPUT_RELEASE,
+        )),
+        Lazy::UntilUse,
+    ),
+    lazy(
+        exhausts(releases(
+            file("fileinput.FileInput", usize::MAX, "r"),
+            FILEINPUT_RELEASE,
+        )),
+        Lazy::UntilUse,
+    ),
     fileobj(file("wave.open", 1, "rb")),
     method("socket.socket", file("makefile", 0, "r")),
     // Archives.
@@ -339,7 +372,10 @@ pub const ACQUIRERS: &[Acquirer] = &[
         &[0],
     ),
     method(SOCKET, fd("detach")),
-    method(SOCKET, fd("dup")),
+    method(
+        SOCKET,
+        releases(entry("dup", Kind::Socket, SOCKET), SOCKET_RELEASE),
+    ),
     owning(method(
         "ssl.SSLContext",
         entry("wrap_socket", Kind::Socket, SOCKET),
@@ -390,21 +426,21 @@ pub const ACQUIRERS: &[Acquirer] = &[
     ),
     lazy(
         releases(
-            entry("smtplib.SMTP", Kind::Connection, "smtplib.SMTP"),
+            closes_on_error(entry("smtplib.SMTP", Kind::Connection, "smtplib.SMTP")),
             &["close", "quit"],
         ),
         CONNECT,
     ),
     lazy(
         releases(
-            entry("smtplib.SMTP_SSL", Kind::Connection, "smtplib.SMTP"),
+            closes_on_error(entry("smtplib.SMTP_SSL", Kind::Connection, "smtplib.SMTP")),
             &["close", "quit"],
         ),
         CONNECT,
     ),
     lazy(
         releases(
-            entry("smtplib.LMTP", Kind::Connection, "smtplib.SMTP"),
+            closes_on_error(entry("smtplib.LMTP", Kind::Connection, "smtplib.SMTP")),
             &["close", "quit"],
         ),
         CONNECT,
@@ -705,7 +741,6 @@ pub const BORROWERS: &[&str] = &[
     "traceback.print_exception",
     "traceback.print_stack",
     "pprint.pprint",
-    "logging.StreamHandler",
     "contextlib.redirect_stdout",
     "contextlib.redirect_stderr",
 ];

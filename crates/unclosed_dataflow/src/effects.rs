@@ -29,6 +29,9 @@ pub enum Event<'a> {
     MethodCall(&'a str, &'a str),
     /// A release function (`os.close(fd)`) was applied to the name.
     Release(&'a str),
+    /// The name was consumed to its end (`list(it)`): iterators that close
+    /// themselves when exhausted are released.
+    Exhaust(&'a str),
     /// `with name:` ended: releases the resource when its `__exit__` does.
     WithExitOf(&'a str, TextRange),
     /// The `with` item that acquired this resource ended.
@@ -319,10 +322,12 @@ impl<'a, 'r> Extractor<'a, 'r> {
             match acquirer.returns {
                 Returns::Object => {
                     let names: Vec<&'a str> = targets.iter().filter_map(name_of).collect();
-                    if names.is_empty() {
+                    // `cx = self.cx = connect()`: also stored, so handed off.
+                    let stored = targets.iter().any(|t| name_of(t).is_none());
+                    if names.is_empty() || stored {
                         // Stored in an attribute or subscript: handed off.
                         for t in targets {
-                            self.expr(t, Ctx::Borrow);
+                            self.bind_target(t);
                         }
                     } else {
                         self.acquire(call, acquirer, callee, None, names, false);
@@ -1053,7 +1058,23 @@ impl<'a, 'r> Extractor<'a, 'r> {
         }
 
         let callee_name = unclosed_names::dotted(&call.func).unwrap_or_default();
+        let exhausting = resolved.as_deref().is_some_and(is_exhausting);
         for arg in &call.arguments.args {
+            if exhausting {
+                match arg {
+                    Expr::Name(n) => self.events.push(Event::Exhaust(n.id.as_str())),
+                    Expr::Call(inner)
+                        if self
+                            .acquirer_of(inner)
+                            .is_some_and(|(a, _)| a.exhaustion_releases) =>
+                    {
+                        // `list(os.scandir(p))` reads it to the end.
+                        self.call_parts(inner, self.acquirer_of(inner).map(|(a, _)| a));
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
             self.argument(arg, arg_ctx, &callee_name);
         }
         for keyword in &call.arguments.keywords {
@@ -1152,6 +1173,18 @@ fn name_of(expr: &Expr) -> Option<&str> {
         Expr::Name(n) => Some(n.id.as_str()),
         _ => None,
     }
+}
+
+/// Builtins that consume an iterable to its end.
+fn is_exhausting(q: &str) -> bool {
+    matches!(
+        q,
+        "builtins.list"
+            | "builtins.tuple"
+            | "builtins.sorted"
+            | "builtins.set"
+            | "builtins.frozenset"
+    )
 }
 
 /// `io.TextIOWrapper`, `io.BufferedReader`, ...: layers over a stream.

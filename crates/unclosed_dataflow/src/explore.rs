@@ -190,7 +190,7 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
             let exceptional = kind == EdgeKind::Exception;
             if exceptional
                 && raises_anew(node.kind)
-                && !plausibly_fails(&effects.raises[node_id as usize], &state, acq.acquirer.kind)
+                && !plausibly_fails(&effects.raises[node_id as usize], &state, acq.acquirer)
             {
                 // Only failures worth planning for make leak paths.
                 continue;
@@ -362,6 +362,11 @@ fn apply<'a>(
             }
             Event::Release(n) => {
                 if state.has(n) {
+                    return Step::Released;
+                }
+            }
+            Event::Exhaust(n) => {
+                if state.has(n) && acquirer.exhaustion_releases {
                     return Step::Released;
                 }
             }
@@ -587,10 +592,16 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
 
 /// Whether a node's failure matters for this resource: it fails on its
 /// own (user code, `raise`), or operates on the resource.
-fn plausibly_fails(info: &crate::raises::RaiseInfo<'_>, state: &State<'_>, kind: Kind) -> bool {
-    // A pool's or an executor's own methods queue work; the work's
-    // failures are the program's code, counted by `strong`.
-    let own_methods_fail = !matches!(kind, Kind::Pool | Kind::Executor);
+fn plausibly_fails(
+    info: &crate::raises::RaiseInfo<'_>,
+    state: &State<'_>,
+    acquirer: &unclosed_catalog::Acquirer,
+) -> bool {
+    // A pool's or an executor's own methods queue work (the work's failures
+    // are the program's code, counted by `strong`); `smtplib` closes itself
+    // before raising.
+    let own_methods_fail =
+        !matches!(acquirer.kind, Kind::Pool | Kind::Executor) && !acquirer.closes_on_error;
     let strong = if own_methods_fail {
         info.strong
     } else {
