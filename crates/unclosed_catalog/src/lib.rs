@@ -480,7 +480,11 @@ pub const ACQUIRERS: &[Acquirer] = &[
     // Temporary files and directories.
     entry("tempfile.TemporaryFile", Kind::TempFile, "io.IOBase"),
     entry("tempfile.NamedTemporaryFile", Kind::TempFile, "io.IOBase"),
-    entry("tempfile.SpooledTemporaryFile", Kind::TempFile, "io.IOBase"),
+    // In memory until it rolls over to a real file.
+    lazy(
+        entry("tempfile.SpooledTemporaryFile", Kind::TempFile, "io.IOBase"),
+        Lazy::UntilMethod(&["rollover", "fileno"]),
+    ),
     releases(
         entry(
             "tempfile.TemporaryDirectory",

@@ -633,7 +633,8 @@ impl<'a, 'r> Extractor<'a, 'r> {
         // this code acquired (and does not leave to a `with`).
         if acquirer.owns_args && acquirer.kind == catalog::Kind::File && is_layer(&spelled) {
             let wraps_resource = match call.arguments.args.first() {
-                Some(Expr::Call(inner)) => self.acquirer_of_callee(inner).is_some(),
+                // `TextIOWrapper(BufferedReader(BytesIO(...)))` holds nothing.
+                Some(Expr::Call(inner)) => self.acquirer_of(inner).is_some(),
                 Some(Expr::Name(n)) => self.owned_names.contains(n.id.as_str()),
                 _ => false,
             };
@@ -1017,6 +1018,23 @@ impl<'a, 'r> Extractor<'a, 'r> {
             self.unknown()
         };
 
+        // `os.waitpid(p.pid, 0)`, `support.wait_process(p.pid)`: reaping a
+        // child by its pid releases the `Popen` that started it.
+        let reaps = unclosed_names::dotted(&call.func).is_some_and(|d| {
+            d.rsplit('.')
+                .next()
+                .is_some_and(|last| last.contains("wait"))
+        });
+        if reaps {
+            for arg in &call.arguments.args {
+                if let Expr::Attribute(a) = arg
+                    && a.attr.id.as_str() == "pid"
+                    && let Expr::Name(n) = &*a.value
+                {
+                    self.events.push(Event::Release(n.id.as_str()));
+                }
+            }
+        }
         // The callee: `f.read(...)` is a method call on `f`.
         match &*call.func {
             Expr::Attribute(a) => match &*a.value {

@@ -374,7 +374,13 @@ fn apply<'a>(
                 if state.has(n)
                     && (acquirer.release.contains(&m) || matches!(m, "close" | "__exit__"))
                 {
-                    return Step::Released;
+                    // `sock.detach()` gives the descriptor to a new owner:
+                    // a hand-off, not a release by this code.
+                    return if m == "detach" {
+                        Step::End
+                    } else {
+                        Step::Released
+                    };
                 }
             }
             Event::WithExitOf(n, range) => {

@@ -141,8 +141,12 @@ impl<'a> Visitor<'_, 'a> {
             return;
         }
         let mut touched: SmallVec<[&'a str; 2]> = SmallVec::new();
+        // A buffered `f.write(data)` lands in memory; its I/O errors
+        // surface at `flush()`/`close()`, which still release the file.
+        let buffered_write = matches!(method, Some("write" | "writelines"));
         if let Expr::Attribute(a) = &*call.func
             && let Some(root) = root_name(&a.value)
+            && !buffered_write
         {
             touched.push(root);
         }
@@ -220,6 +224,7 @@ impl<'a> Visitor<'_, 'a> {
 /// releases.
 const QUIET_METHODS: &[&str] = &[
     "close",
+    "detach",
     "settimeout",
     "setblocking",
     "setsockopt",
@@ -232,6 +237,7 @@ const QUIET_METHODS: &[&str] = &[
 /// Methods of lists, dicts, sets and strings, which code calls without
 /// planning for failure.
 const EVERYDAY_METHODS: &[&str] = &[
+    "encode",
     "getvalue",
     "seek",
     "tell",

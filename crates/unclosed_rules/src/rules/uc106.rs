@@ -44,7 +44,7 @@ pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
             "the archive is incomplete and unreadable until `close()` writes its index"
         }
         Kind::Database => "pending writes may never reach the database file",
-        _ => "buffered writes may never reach the disk",
+        _ => "its buffered writes reach the disk only when it is closed or garbage-collected",
     };
     let subject = leaks::subject(leak, source);
     let message = format!(
