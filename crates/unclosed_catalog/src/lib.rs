@@ -330,10 +330,8 @@ pub const ACQUIRERS: &[Acquirer] = &[
         entry("tarfile.TarFile", Kind::Archive, "tarfile.TarFile"),
         ARCHIVE_MODE_R,
     )),
-    method(
-        "tarfile.TarFile",
-        entry("extractfile", Kind::File, "io.IOBase"),
-    ),
+    // `TarFile.extractfile()` is a view over the archive's own file: it
+    // holds no descriptor of its own.
     // Sockets.
     owning(releases(
         entry("socket.socket", Kind::Socket, SOCKET),

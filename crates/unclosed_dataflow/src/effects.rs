@@ -378,6 +378,21 @@ impl<'a, 'r> Extractor<'a, 'r> {
             }
             return;
         }
+        // `proc = proc.__enter__()`: the context manager protocol returns
+        // the object itself.
+        if let Expr::Call(call) = value
+            && let Expr::Attribute(a) = &*call.func
+            && a.attr.id.as_str() == "__enter__"
+            && let Expr::Name(source) = &*a.value
+            && let [Expr::Name(t)] = targets
+        {
+            self.events.push(Event::Alias {
+                target: t.id.as_str(),
+                source: source.id.as_str(),
+                range: t.range,
+            });
+            return;
+        }
         // `g = f` and `a, b = b, a`.
         if let Expr::Name(source) = value {
             for target in targets {
@@ -617,6 +632,13 @@ impl<'a, 'r> Extractor<'a, 'r> {
     /// The acquirer a call stands for, and how its callee is spelled.
     pub(crate) fn acquirer_of(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
         let (acquirer, spelled) = self.acquirer_of_callee(call)?;
+        // `urlopen("data:...")` reads an in-memory buffer.
+        if acquirer.kind == catalog::Kind::Connection
+            && let Some(Expr::StringLiteral(url)) = call.arguments.args.first()
+            && url.value.to_str().starts_with("data:")
+        {
+            return None;
+        }
         if acquirer.accepts_fileobj
             && (self.wraps_memory_stream(call)
                 || (!is_writer(call, acquirer) && self.wraps_file_object(call)))

@@ -224,6 +224,7 @@ impl<'a> Visitor<'_, 'a> {
 /// releases.
 const QUIET_METHODS: &[&str] = &[
     "close",
+    "__enter__",
     "detach",
     "settimeout",
     "setblocking",
