@@ -141,12 +141,8 @@ impl<'a> Visitor<'_, 'a> {
             return;
         }
         let mut touched: SmallVec<[&'a str; 2]> = SmallVec::new();
-        // A buffered `f.write(data)` lands in memory; its I/O errors
-        // surface at `flush()`/`close()`, which still release the file.
-        let buffered_write = matches!(method, Some("write" | "writelines"));
         if let Expr::Attribute(a) = &*call.func
             && let Some(root) = root_name(&a.value)
-            && !buffered_write
         {
             touched.push(root);
         }
