@@ -163,6 +163,25 @@ fn default_var(kind: Kind) -> &'static str {
     }
 }
 
+/// The diagnostic of the leak rules: "<subject> <predicate>[; <consequence>]"
+/// with the path labels and the usual fix.
+pub(crate) fn leak_diagnostic(
+    rule: &crate::Rule,
+    leak: &Leak,
+    source: &SourceText,
+    consequence: &str,
+) -> Diagnostic {
+    let mut message = format!("{} {}", subject(leak, source), predicate(leak, source));
+    if !consequence.is_empty() {
+        message.push_str("; ");
+        message.push_str(consequence);
+    }
+    with_path_labels(
+        Diagnostic::new(rule.code, rule.name, message, leak.range).with_help(help(leak)),
+        leak,
+    )
+}
+
 /// The labels every leak diagnostic carries: where the path goes.
 pub(crate) fn with_path_labels(mut d: Diagnostic, leak: &Leak) -> Diagnostic {
     match &leak.cause {

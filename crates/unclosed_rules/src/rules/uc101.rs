@@ -52,14 +52,5 @@ declare_rule! {
 }
 
 pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
-    let rule = ResourceNotClosed::RULE;
-    let message = format!(
-        "{} {}",
-        leaks::subject(leak, source),
-        leaks::predicate(leak, source)
-    );
-    leaks::with_path_labels(
-        Diagnostic::new(rule.code, rule.name, message, leak.range).with_help(leaks::help(leak)),
-        leak,
-    )
+    leaks::leak_diagnostic(&ResourceNotClosed::RULE, leak, source, "")
 }

@@ -38,7 +38,6 @@ declare_rule! {
 }
 
 pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
-    let rule = WriteNotFinalized::RULE;
     let consequence = match leak.kind() {
         Kind::Archive => {
             "the archive is incomplete and unreadable until `close()` writes its index"
@@ -46,13 +45,5 @@ pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
         Kind::Database => "pending writes may never reach the database file",
         _ => "its buffered writes reach the disk only when it is closed or garbage-collected",
     };
-    let subject = leaks::subject(leak, source);
-    let message = format!(
-        "{subject} {}; {consequence}",
-        leaks::predicate(leak, source)
-    );
-    leaks::with_path_labels(
-        Diagnostic::new(rule.code, rule.name, message, leak.range).with_help(leaks::help(leak)),
-        leak,
-    )
+    leaks::leak_diagnostic(&WriteNotFinalized::RULE, leak, source, consequence)
 }

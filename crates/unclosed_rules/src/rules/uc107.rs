@@ -39,14 +39,5 @@ declare_rule! {
 }
 
 pub(crate) fn diagnostic(leak: &Leak, source: &SourceText) -> Diagnostic {
-    let rule = FdNotClosed::RULE;
-    let message = format!(
-        "{} {}",
-        leaks::subject(leak, source),
-        leaks::predicate(leak, source)
-    );
-    leaks::with_path_labels(
-        Diagnostic::new(rule.code, rule.name, message, leak.range).with_help(leaks::help(leak)),
-        leak,
-    )
+    leaks::leak_diagnostic(&FdNotClosed::RULE, leak, source, "")
 }
