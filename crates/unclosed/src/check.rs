@@ -34,6 +34,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FORMAT", default_value = "text",
           value_parser = clap::builder::PossibleValuesParser::new(OutputFormat::NAMES))]
     pub output_format: String,
+    /// Write the findings to this file instead of stdout (the summary line,
+    /// if any, still goes to stdout).
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
     /// Glob of files or directories to skip (repeatable), on top of the defaults.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -99,18 +103,31 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
 
     let stdout = std::io::stdout();
-    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut file_out = match &args.output_file {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let color = args.output_file.is_none()
+        && stdout.is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let findings: &mut dyn Write = match &mut file_out {
+        Some(file) => file,
+        None => &mut out,
+    };
     if args.statistics {
-        write_statistics(&mut out, &reports)?;
+        write_statistics(findings, &reports)?;
     } else {
         let options = RenderOptions {
             color,
             url_base: unclosed_rules::DOCS_URL_BASE.to_owned(),
+            rules: rule_infos(),
         };
-        unclosed_output::render(&mut out, format, &reports, &options)?;
-        let human = matches!(format, OutputFormat::Text | OutputFormat::Concise);
-        if human && !args.quiet {
+        unclosed_output::render(findings, format, &reports, &options)?;
+        if format.is_human() && !args.quiet {
             if count == 0 {
                 writeln!(out, "All checks passed!")?;
             } else {
@@ -124,6 +141,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             }
         }
     }
+    if let (Some(file), Some(path)) = (&mut file_out, &args.output_file) {
+        file.flush()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     out.flush()?;
     if args.verbose {
         let elapsed = started.elapsed();
@@ -135,6 +156,20 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         );
     }
     Ok(if count == 0 { 0 } else { 1 })
+}
+
+/// The rule metadata output formats need (SARIF rule descriptors).
+fn rule_infos() -> Vec<unclosed_output::RuleInfo> {
+    unclosed_rules::RULES
+        .iter()
+        .map(|rule| unclosed_output::RuleInfo {
+            code: rule.code,
+            name: rule.name,
+            summary: rule.summary,
+            doc: rule.doc(),
+            url: Some(format!("{}{}.md", unclosed_rules::DOCS_URL_BASE, rule.code)),
+        })
+        .collect()
 }
 
 /// Analyze files in parallel on big-stack worker threads.

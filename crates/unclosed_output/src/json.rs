@@ -10,7 +10,7 @@ use unclosed_diagnostics::{Applicability, FileReport, Location, TextSize};
 use crate::{RenderOptions, start_location};
 
 #[derive(Serialize)]
-struct JsonDiagnostic<'a> {
+pub(crate) struct JsonDiagnostic<'a> {
     cell: Option<usize>,
     code: &'a str,
     name: &'a str,
@@ -59,6 +59,16 @@ pub(crate) fn render(
     reports: &[FileReport],
     options: &RenderOptions,
 ) -> io::Result<()> {
+    let all = diagnostics(reports, options);
+    serde_json::to_writer_pretty(&mut *out, &all)?;
+    writeln!(out)
+}
+
+/// One object per diagnostic, in report order (also `json-lines`' lines).
+pub(crate) fn diagnostics<'a>(
+    reports: &'a [FileReport],
+    options: &RenderOptions,
+) -> Vec<JsonDiagnostic<'a>> {
     let mut all = Vec::new();
     for report in reports {
         let filename = absolute(&report.path);
@@ -101,6 +111,5 @@ pub(crate) fn render(
             });
         }
     }
-    serde_json::to_writer_pretty(&mut *out, &all)?;
-    writeln!(out)
+    all
 }

@@ -6,7 +6,12 @@ use std::io::{self, Write};
 use unclosed_diagnostics::FileReport;
 
 mod concise;
+mod github;
 mod json;
+mod json_lines;
+mod junit;
+mod pylint;
+mod sarif;
 mod text;
 
 /// `--output-format`.
@@ -16,19 +21,60 @@ pub enum OutputFormat {
     Text,
     Concise,
     Json,
+    JsonLines,
+    Sarif,
+    Github,
+    Junit,
+    Pylint,
 }
 
 impl OutputFormat {
-    pub const NAMES: &'static [&'static str] = &["text", "concise", "json"];
+    pub const NAMES: &'static [&'static str] = &[
+        "text",
+        "concise",
+        "json",
+        "json-lines",
+        "sarif",
+        "github",
+        "junit",
+        "pylint",
+    ];
 
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "text" | "full" => Self::Text,
             "concise" => Self::Concise,
             "json" => Self::Json,
+            "json-lines" => Self::JsonLines,
+            "sarif" => Self::Sarif,
+            "github" => Self::Github,
+            "junit" => Self::Junit,
+            "pylint" => Self::Pylint,
             _ => return None,
         })
     }
+
+    /// Formats meant for people, after which `check` prints a summary line.
+    pub fn is_human(self) -> bool {
+        matches!(self, Self::Text | Self::Concise)
+    }
+}
+
+/// What a format needs to know about a rule (SARIF's rule descriptors,
+/// help links). The CLI fills it from the rule registry, so the rules know
+/// nothing about formats and this crate nothing about the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    /// `UC101`.
+    pub code: &'static str,
+    /// `resource-not-closed`.
+    pub name: &'static str,
+    /// One line: what the rule reports.
+    pub summary: &'static str,
+    /// The rule's documentation, Markdown.
+    pub doc: String,
+    /// Where the rule's documentation page lives.
+    pub url: Option<String>,
 }
 
 /// Options every format may use.
@@ -38,6 +84,8 @@ pub struct RenderOptions {
     pub color: bool,
     /// Prefix of each rule's documentation URL; the code is appended.
     pub url_base: String,
+    /// Every rule that may appear, in code order (SARIF lists them all).
+    pub rules: Vec<RuleInfo>,
 }
 
 impl RenderOptions {
@@ -47,6 +95,11 @@ impl RenderOptions {
         } else {
             Some(format!("{}{}.md", self.url_base, code))
         }
+    }
+
+    /// The rule with this code, and its position in [`Self::rules`].
+    pub(crate) fn rule(&self, code: &str) -> Option<(usize, &RuleInfo)> {
+        self.rules.iter().enumerate().find(|(_, r)| r.code == code)
     }
 }
 
@@ -61,6 +114,11 @@ pub fn render(
         OutputFormat::Text => text::render(out, reports, options),
         OutputFormat::Concise => concise::render(out, reports, options),
         OutputFormat::Json => json::render(out, reports, options),
+        OutputFormat::JsonLines => json_lines::render(out, reports, options),
+        OutputFormat::Sarif => sarif::render(out, reports, options),
+        OutputFormat::Github => github::render(out, reports, options),
+        OutputFormat::Junit => junit::render(out, reports, options),
+        OutputFormat::Pylint => pylint::render(out, reports, options),
     }
 }
 
