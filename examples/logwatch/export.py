@@ -23,7 +23,9 @@ def write_csv(path, rows):
 
 def write_greeting(path):
     """The article's close() mechanics example (closing twice is harmless)."""
-    f = open(path, "w")  # expect: UC106
+    # A constant write lands in the buffer; any I/O error surfaces in
+    # close(), which still releases the file: no leak path to report.
+    f = open(path, "w")
     f.write("hello")
     f.close()
     f.close()
