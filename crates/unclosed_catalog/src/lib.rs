@@ -770,12 +770,6 @@ pub const BORROWING_METHODS: &[&str] = &["register", "unregister", "modify"];
 /// Functions that take ownership of their arguments.
 pub const OWNING_FUNCTIONS: &[&str] = &["atexit.register", "weakref.finalize"];
 
-/// Methods of a resource that do not raise `ValueError` after close and do no I/O.
-pub const HARMLESS_ATTRIBUTES: &[&str] = &["closed", "name", "mode", "close", "__exit__"];
-
-/// Context managers that swallow exceptions at the end of their block.
-pub const SUPPRESSING_CONTEXT_MANAGERS: &[&str] = &["contextlib.suppress"];
-
 /// Find the acquirer for a called qualified name.
 pub fn acquirer(name: &str) -> Option<&'static Acquirer> {
     ACQUIRERS
