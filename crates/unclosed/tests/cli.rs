@@ -1,8 +1,9 @@
 //! Tests of the command line: they run the real `unclosed` binary on
 //! scratch projects and check exit codes and output.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::{project, stdout, unclosed};
 
 const LEAKY: &str = "\
 import json
@@ -29,29 +30,6 @@ def load(path):
     with open(path) as f:
         return f.read()
 ";
-
-fn unclosed(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unclosed"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
-}
 
 #[test]
 fn text_output_and_exit_code() {

@@ -2,8 +2,9 @@
 //! real binary. The formats' exact bytes are snapshot-tested in
 //! `unclosed_output`; here: the CLI wires them up with the rule metadata.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::unclosed;
 
 const LEAKY: &str = "\
 def load(path):
@@ -11,19 +12,8 @@ def load(path):
     return f.read()
 ";
 
-fn unclosed(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unclosed"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
 fn leaky_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("app.py"), LEAKY).unwrap();
-    dir
+    common::project(&[("app.py", LEAKY)])
 }
 
 #[test]
