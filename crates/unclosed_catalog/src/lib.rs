@@ -63,6 +63,74 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// The names accepted for `kind = "..."` in configuration.
+    pub const NAMES: &'static [(&'static str, Kind)] = &[
+        ("file", Kind::File),
+        ("socket", Kind::Socket),
+        ("connection", Kind::Connection),
+        ("database", Kind::Database),
+        ("process", Kind::Process),
+        ("archive", Kind::Archive),
+        ("tempfile", Kind::TempFile),
+        ("tempdir", Kind::TempDir),
+        ("fd", Kind::Fd),
+        ("mmap", Kind::Mmap),
+        ("selector", Kind::Selector),
+        ("pool", Kind::Pool),
+        ("executor", Kind::Executor),
+        ("dir-iterator", Kind::DirIterator),
+    ];
+
+    /// Parse a configuration kind name (`"connection"`).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, k)| *k)
+    }
+}
+
+/// The built-in catalogs of third-party libraries, switched on by name
+/// (`catalogs = ["requests"]`) or when a file imports the library.
+pub const THIRD_PARTY_CATALOGS: &[&str] = &[
+    "requests",
+    "httpx",
+    "aiohttp",
+    "psycopg",
+    "sqlalchemy",
+    "redis",
+    "paramiko",
+    "boto3",
+];
+
+/// Additions to the built-in tables that come from configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogConfig {
+    /// Third-party catalogs to use: `None` means automatic (those a file
+    /// imports); `Some(list)` means exactly these.
+    pub catalogs: Option<Vec<String>>,
+    /// User-declared acquirers (`[[tool.unclosed.resources]]`).
+    pub resources: Vec<ResourceSpec>,
+    /// Qualified functions (or bare method names) that only borrow their
+    /// arguments.
+    pub borrow: Vec<String>,
+    /// Qualified functions (or bare method names) that take ownership of
+    /// their arguments.
+    pub owning: Vec<String>,
+}
+
+/// One `[[tool.unclosed.resources]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceSpec {
+    /// Qualified name of the acquiring function or class
+    /// (`requests.Session`).
+    pub acquire: String,
+    /// Method names that release it; `["close"]` by default.
+    pub release: Vec<String>,
+    pub kind: Kind,
+}
+
 /// What the call returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Returns {
