@@ -24,6 +24,8 @@ pub struct Settings {
     pub selection: RuleSelection,
     pub strict: bool,
     pub ignore_noqa: bool,
+    /// Third-party catalogs and user additions to the resource catalog.
+    pub catalog: unclosed_catalog::CatalogConfig,
 }
 
 /// Read, parse and check one file. Never panics on bad input: a file that
