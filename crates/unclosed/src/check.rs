@@ -72,6 +72,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         selection,
         strict: args.strict,
         ignore_noqa: args.ignore_noqa,
+        catalog: Default::default(),
     };
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
