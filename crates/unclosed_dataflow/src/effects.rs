@@ -103,6 +103,10 @@ pub struct Effects<'a> {
     pub raises: Vec<crate::raises::RaiseInfo<'a>>,
     pub acquisitions: Vec<Acquisition<'a>>,
     pub temporaries: Vec<Temporary<'a>>,
+    /// Nodes inside a block the code expects to fail (`with
+    /// self.assertRaises(...)`): a lazy object they use does not start
+    /// holding anything there.
+    pub expected_to_fail: Vec<bool>,
 }
 
 /// How a value is used by its context.

@@ -128,7 +128,7 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
         .iter()
         .position(|e| *e == Event::Acquire(me))
         .map_or(events.len(), |p| p + 1);
-    match apply(&events[after..], initial.clone(), effects, me, false) {
+    match apply(&events[after..], initial.clone(), effects, me, false, true) {
         Step::Continue(s) => initial = s,
         Step::End | Step::Released => return outcome,
         Step::Lost(range, how, with) => {
@@ -206,7 +206,13 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
                 // against its own cleanup failing.
                 continue;
             }
-            let step = match apply(events, state.clone(), effects, me, exceptional) {
+            let arming = !exceptional
+                && !effects
+                    .expected_to_fail
+                    .get(node_id as usize)
+                    .copied()
+                    .unwrap_or(false);
+            let step = match apply(events, state.clone(), effects, me, exceptional, arming) {
                 Step::Continue(s) if !exceptional => refine(node.kind, kind, s, effects, me),
                 other => other,
             };
@@ -337,10 +343,15 @@ fn apply<'a>(
     effects: &Effects<'a>,
     me: AcqId,
     exceptional: bool,
+    arming: bool,
 ) -> Step<'a> {
     let acquirer = effects.acquisitions[me].acquirer;
     for event in events {
-        if !state.armed {
+        // A lazy object's first connect or read failing leaves it holding
+        // nothing (`HTTPSConnection.request()` failing its handshake has
+        // closed the socket it made); nor does one the code expects to
+        // fail (`with self.assertRaises(SSLError): h.request(...)`).
+        if !state.armed && arming {
             state.armed = arms(acquirer.lazy, event, &state);
         }
         match *event {

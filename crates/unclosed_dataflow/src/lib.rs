@@ -15,7 +15,7 @@
 //! what words, is decided by `unclosed_rules`; nothing here knows rule
 //! codes.
 
-use ruff_python_ast::{self as ast, Stmt};
+use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashSet;
 use unclosed_catalog::{Acquirer, Kind};
@@ -231,11 +231,18 @@ impl<'m> ModuleCx<'m> {
         for (id, node) in cfg.nodes.iter().enumerate() {
             extractor.node(id as unclosed_cfg::NodeId, &node.kind);
         }
-        let effects = extractor.finish();
+        let mut effects = extractor.finish();
         // Code inside `with self.assertRaises(...)` is expected to fail
         // half-way: what it acquires is not a finding.
         let expected_to_fail = expected_failure_blocks(body);
         let excused = |range: TextRange| expected_to_fail.iter().any(|b| b.contains_range(range));
+        if !expected_to_fail.is_empty() {
+            effects.expected_to_fail = cfg
+                .nodes
+                .iter()
+                .map(|n| n.range().is_some_and(excused))
+                .collect();
+        }
 
         for t in effects
             .temporaries
@@ -315,6 +322,16 @@ fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                // `try: connect() except OSError: ... else: self.fail()`:
+                // the test wants the `try` body to fail.
+                Stmt::Try(t)
+                    if !t.handlers.is_empty() && t.orelse.first().is_some_and(fails_the_test) =>
+                {
+                    if let (Some(first), Some(last)) = (t.body.first(), t.body.last()) {
+                        self.0.push(TextRange::new(first.start(), last.end()));
+                    }
+                    ast::visitor::walk_stmt(self, stmt);
+                }
                 Stmt::With(w) => {
                     if w.items.iter().any(|i| {
                         unclosed_cfg::is_expected_failure_call(&i.context_expr)
@@ -332,6 +349,23 @@ fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
     let mut finder = Finder(Vec::new());
     ast::visitor::Visitor::visit_body(&mut finder, body);
     finder.0
+}
+
+/// `self.fail(...)`, `pytest.fail(...)`, `raise ...`, `assert False`: a
+/// statement that makes the test fail.
+fn fails_the_test(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Raise(_) => true,
+        Stmt::Assert(a) => matches!(&*a.test, Expr::BooleanLiteral(b) if !b.value),
+        Stmt::Expr(e) => {
+            let Expr::Call(call) = &*e.value else {
+                return false;
+            };
+            unclosed_names::dotted(&call.func)
+                .is_some_and(|name| matches!(name.as_str(), "self.fail" | "pytest.fail"))
+        }
+        _ => false,
+    }
 }
 
 /// Names that functions of the module read without binding them in

@@ -132,11 +132,7 @@ impl<'a> Visitor<'_, 'a> {
         // system call happens until `flush()`/`close()`.
         if matches!(method, Some("write" | "writelines"))
             && call.arguments.keywords.is_empty()
-            && call
-                .arguments
-                .args
-                .iter()
-                .all(|a| matches!(a, Expr::StringLiteral(_) | Expr::BytesLiteral(_)))
+            && call.arguments.args.iter().all(is_constant_data)
         {
             return;
         }
@@ -228,7 +224,13 @@ const QUIET_METHODS: &[&str] = &[
     "fileno",
     "getsockname",
     "gettimeout",
+    "getpeername",
     "set_inheritable",
+    // An HTTP response's parsed headers and status.
+    "getheader",
+    "getheaders",
+    "geturl",
+    "getcode",
 ];
 
 /// Methods of lists, dicts, sets and strings, which code calls without
@@ -374,6 +376,25 @@ const BUILTINS: &[&str] = &[
     "zip",
     "__import__",
 ];
+
+/// Data known when the code is written: literals, expressions of them
+/// (`"a" * 22`, `b"x" + b"y"`), and module constants by convention
+/// (`RESOURCE_DATA`).
+fn is_constant_data(expr: &Expr) -> bool {
+    match expr {
+        Expr::StringLiteral(_) | Expr::BytesLiteral(_) | Expr::NumberLiteral(_) => true,
+        Expr::BinOp(b) => is_constant_data(&b.left) && is_constant_data(&b.right),
+        Expr::Name(n) => {
+            let id = n.id.as_str();
+            id.len() > 1
+                && id.chars().any(|c| c.is_ascii_uppercase())
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        }
+        _ => false,
+    }
+}
 
 /// `f`, `f.x.y`, `f[0]`: the name at the root.
 fn root_name(expr: &Expr) -> Option<&str> {
