@@ -52,6 +52,8 @@ pub enum Event<'a> {
     Truthy(&'a str),
     /// The name was just bound to a falsy constant (`closed = False`).
     Falsy(&'a str),
+    /// The name was bound to `None` (also `Falsy`).
+    IsNone(&'a str),
 }
 
 /// A resource created by a call.
@@ -446,6 +448,9 @@ impl<'a, 'r> Extractor<'a, 'r> {
         } else if is_falsy_constant(value) {
             for name in targets.iter().filter_map(name_of) {
                 self.events.push(Event::Falsy(name));
+                if value.is_none_literal_expr() {
+                    self.events.push(Event::IsNone(name));
+                }
             }
         }
     }
@@ -1159,6 +1164,9 @@ impl<'a, 'r> Extractor<'a, 'r> {
             return;
         };
         let how = match ctx {
+            // `sock.detach()` as a statement: the way to forget a socket
+            // whose descriptor belongs to someone else.
+            Ctx::Drop if acquirer.name == "detach" => return,
             Ctx::Drop => TemporaryUse::Dropped,
             Ctx::Iterate if acquirer.exhaustion_releases => return,
             Ctx::Iterate => TemporaryUse::Iterated,

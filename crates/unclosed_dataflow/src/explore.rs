@@ -35,6 +35,8 @@ struct State<'a> {
     non_none: SmallVec<[&'a str; 2]>,
     /// Names known to hold a falsy constant on this path (`closed = False`).
     falsy: SmallVec<[&'a str; 2]>,
+    /// Names bound to `None` on this path.
+    none: SmallVec<[&'a str; 2]>,
     /// The path went through an exceptional edge (then an exit reached
     /// normally means the exception was swallowed).
     via_exception: bool,
@@ -96,7 +98,129 @@ enum Step<'a> {
     Lost(TextRange, LostHow, Option<TextRange>),
 }
 
-pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Outcome {
+/// What is known about other names where the resource is acquired.
+#[derive(Debug, Default)]
+pub(crate) struct Known<'a> {
+    pub truthy: Vec<&'a str>,
+    pub falsy: Vec<&'a str>,
+    pub none: Vec<&'a str>,
+}
+
+impl<'a> Known<'a> {
+    /// The tests of the `if` branches the acquisition is nested in (`if
+    /// outfn:` ... `outfile = open(outfn)`), in `body`.
+    pub(crate) fn from_enclosing_ifs(body: &'a [ast::Stmt], at: TextRange) -> Self {
+        let mut known = Known::default();
+        let mut suite = body;
+        'descend: while let Some(stmt) = suite.iter().find(|s| s.range().contains_range(at)) {
+            let mut facts = Vec::new();
+            let inner: &'a [ast::Stmt] = match stmt {
+                ast::Stmt::If(i) => {
+                    if i.body.iter().any(|s| s.range().contains_range(at)) {
+                        guard_facts(&i.test, true, &mut facts);
+                        &i.body
+                    } else {
+                        guard_facts(&i.test, false, &mut facts);
+                        let mut found = None;
+                        for clause in &i.elif_else_clauses {
+                            if clause.body.iter().any(|s| s.range().contains_range(at)) {
+                                if let Some(test) = &clause.test {
+                                    guard_facts(test, true, &mut facts);
+                                }
+                                found = Some(&clause.body[..]);
+                                break;
+                            }
+                            if let Some(test) = &clause.test {
+                                guard_facts(test, false, &mut facts);
+                            }
+                        }
+                        match found {
+                            Some(b) => b,
+                            None => break 'descend,
+                        }
+                    }
+                }
+                ast::Stmt::Try(t) => {
+                    let handler_bodies = t.handlers.iter().map(|h| {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        &h.body[..]
+                    });
+                    match [&t.body[..], &t.orelse[..], &t.finalbody[..]]
+                        .into_iter()
+                        .chain(handler_bodies)
+                        .find(|b| b.iter().any(|s| s.range().contains_range(at)))
+                    {
+                        Some(b) => b,
+                        None => break,
+                    }
+                }
+                ast::Stmt::With(w) => &w.body,
+                // Loops may run the test again with other values; nested
+                // definitions are other bodies.
+                _ => break,
+            };
+            for fact in facts {
+                match fact {
+                    Guard::Present(n) => known.truthy.push(n),
+                    Guard::Absent(n) => known.falsy.push(n),
+                    Guard::NotNone(n) => known.truthy.push(n),
+                    Guard::Closed(_) => {}
+                }
+            }
+            suite = inner;
+        }
+        known
+    }
+
+    /// Constants assigned on the straight line of code that leads to the
+    /// acquisition (`err = sock = None` then `sock = socket.socket()`).
+    pub(crate) fn add_straight_line(
+        &mut self,
+        preds: &[SmallVec<[NodeId; 2]>],
+        effects: &Effects<'a>,
+        at: NodeId,
+    ) {
+        let mut decided: SmallVec<[&'a str; 8]> = SmallVec::new();
+        decided.extend(self.truthy.iter().copied());
+        decided.extend(self.falsy.iter().copied());
+        let mut cur = at;
+        for _ in 0..32 {
+            let [p] = preds[cur as usize][..] else {
+                break;
+            };
+            if p == Cfg::ENTRY {
+                break;
+            }
+            for event in effects.events[p as usize].iter().rev() {
+                match *event {
+                    Event::IsNone(n) if !decided.contains(&n) => self.none.push(n),
+                    Event::Falsy(n) | Event::Truthy(n) if !decided.contains(&n) => {
+                        decided.push(n);
+                        if matches!(event, Event::Falsy(_)) {
+                            self.falsy.push(n);
+                        } else {
+                            self.truthy.push(n);
+                        }
+                    }
+                    Event::Bind(n, _) | Event::Del(n, _) => decided.push(n),
+                    Event::Alias { target, .. } => decided.push(target),
+                    Event::Acquire(other) => {
+                        decided.extend(effects.acquisitions[other].names.iter().copied())
+                    }
+                    _ => {}
+                }
+            }
+            cur = p;
+        }
+    }
+}
+
+pub(crate) fn explore<'a>(
+    cfg: &Cfg<'a>,
+    effects: &Effects<'a>,
+    me: AcqId,
+    known: &Known<'a>,
+) -> Outcome {
     let acq = &effects.acquisitions[me];
     let mut outcome = Outcome::default();
     let mut initial = State {
@@ -109,9 +233,21 @@ pub(crate) fn explore<'a>(cfg: &Cfg<'a>, effects: &Effects<'a>, me: AcqId) -> Ou
             .iter()
             .filter(|a| a.node == acq.node)
             .flat_map(|a| a.names.iter().copied())
+            .chain(known.truthy.iter().copied())
             .filter(|n| !acq.names.contains(n))
             .collect(),
-        falsy: SmallVec::new(),
+        falsy: known
+            .falsy
+            .iter()
+            .copied()
+            .filter(|n| !acq.names.contains(n))
+            .collect(),
+        none: known
+            .none
+            .iter()
+            .copied()
+            .filter(|n| !acq.names.contains(n))
+            .collect(),
         via_exception: false,
         armed: match acq.acquirer.lazy {
             Lazy::No => true,
@@ -366,6 +502,11 @@ fn apply<'a>(
                     state.falsy.push(n);
                 }
             }
+            Event::IsNone(n) => {
+                if !exceptional && !state.none.contains(&n) {
+                    state.none.push(n);
+                }
+            }
             Event::Escape(n) => {
                 if state.has(n) {
                     return Step::End;
@@ -423,6 +564,7 @@ fn apply<'a>(
                 let source_non_none = state.non_none.contains(&source);
                 state.non_none.retain(|m| *m != target);
                 state.falsy.retain(|m| *m != target);
+                state.none.retain(|m| *m != target);
                 if source_non_none {
                     state.non_none.push(target);
                 }
@@ -440,6 +582,7 @@ fn apply<'a>(
             Event::Bind(n, range) | Event::Del(n, range) => {
                 state.non_none.retain(|m| *m != n);
                 state.falsy.retain(|m| *m != n);
+                state.none.retain(|m| *m != n);
                 if state.has(n) {
                     state.remove(n);
                     if state.unreferenced() {
@@ -455,6 +598,7 @@ fn apply<'a>(
             Event::Acquire(other) => {
                 let acq = &effects.acquisitions[other];
                 state.falsy.retain(|m| !acq.names.contains(m));
+                state.none.retain(|m| !acq.names.contains(m));
                 if other != me {
                     for n in &acq.names {
                         if !state.non_none.contains(n) {
@@ -495,7 +639,7 @@ fn refine<'a>(
     if let NodeKind::ForNext(f) = kind
         && edge == EdgeKind::False
         && effects.acquisitions[me].acquirer.exhaustion_releases
-        && matches!(&*f.iter, Expr::Name(n) if state.has(n.id.as_str()))
+        && iterated_name(&f.iter).is_some_and(|n| state.has(n))
     {
         return Step::Released;
     }
@@ -529,9 +673,30 @@ fn refine<'a>(
                     return Step::End;
                 }
             }
+            Guard::NotNone(n) => {
+                if state.none.contains(&n) {
+                    // `err = None` then `if err is not None:`.
+                    return Step::End;
+                }
+            }
         }
     }
     Step::Continue(state)
+}
+
+/// The name a `for` loop reads to its end: `for x in f:` or `for i, x in
+/// enumerate(f):`.
+fn iterated_name(iter: &Expr) -> Option<&str> {
+    match iter {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Call(call) if matches!(&*call.func, Expr::Name(f) if f.id.as_str() == "enumerate") => {
+            match call.arguments.args.first() {
+                Some(Expr::Name(n)) => Some(n.id.as_str()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 enum Guard<'a> {
@@ -539,6 +704,8 @@ enum Guard<'a> {
     Absent(&'a str),
     /// The name is truthy on this edge.
     Present(&'a str),
+    /// The name is not `None` on this edge.
+    NotNone(&'a str),
     /// `name.closed` is true on this edge.
     Closed(&'a str),
 }
@@ -587,6 +754,11 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
                     };
                     if is_none {
                         out.push(Guard::Absent(n.id.as_str()));
+                    } else if matches!(
+                        op,
+                        ast::CmpOp::Is | ast::CmpOp::IsNot | ast::CmpOp::Eq | ast::CmpOp::NotEq
+                    ) {
+                        out.push(Guard::NotNone(n.id.as_str()));
                     }
                 }
                 (Expr::StringLiteral(s), Expr::Call(call))

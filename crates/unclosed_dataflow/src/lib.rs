@@ -236,6 +236,15 @@ impl<'m> ModuleCx<'m> {
         // half-way: what it acquires is not a finding.
         let expected_to_fail = expected_failure_blocks(body);
         let excused = |range: TextRange| expected_to_fail.iter().any(|b| b.contains_range(range));
+        for (stmt, name) in released_only_on_failure(body) {
+            if let Some(node) = cfg
+                .nodes
+                .iter()
+                .position(|n| matches!(n.kind, NodeKind::Stmt(s) if std::ptr::eq(s, stmt)))
+            {
+                effects.events[node].push(effects::Event::Escape(name));
+            }
+        }
         if !expected_to_fail.is_empty() {
             effects.expected_to_fail = cfg
                 .nodes
@@ -262,6 +271,7 @@ impl<'m> ModuleCx<'m> {
             return;
         }
         let declared_outer = chain.last().map(|s| &s.declared_outer);
+        let mut preds = None;
         for (id, acq) in effects.acquisitions.iter().enumerate() {
             if excused(acq.call.range()) {
                 continue;
@@ -276,7 +286,10 @@ impl<'m> ModuleCx<'m> {
             if kind == ScopeKind::Module && acq.names.iter().any(|n| self.is_global_used(n)) {
                 continue;
             }
-            let outcome = explore::explore(&cfg, &effects, id);
+            let preds = preds.get_or_insert_with(|| predecessors(&cfg));
+            let mut known = explore::Known::from_enclosing_ifs(body, acq.call.range());
+            known.add_straight_line(preds, &effects, acq.node);
+            let outcome = explore::explore(&cfg, &effects, id, &known);
             if outcome.gave_up {
                 continue;
             }
@@ -349,6 +362,102 @@ fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
     let mut finder = Finder(Vec::new());
     ast::visitor::Visitor::visit_body(&mut finder, body);
     finder.0
+}
+
+/// `try: use(fd)` / `except OSError: os.close(fd)` with no re-raise: the
+/// code releases the resource only when that one statement fails, so the
+/// statement succeeding hands the resource on (or the test expects it to
+/// fail: `Popen(["*"], stdin=fd)`). Returns the statement and the name.
+fn released_only_on_failure(body: &[Stmt]) -> Vec<(&Stmt, &str)> {
+    struct Finder<'a>(Vec<(&'a Stmt, &'a str)>);
+    impl<'a> ast::visitor::Visitor<'a> for Finder<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::Try(t) if t.body.len() == 1 && t.finalbody.is_empty() => {
+                    let only = &t.body[0];
+                    for handler in &t.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = handler;
+                        if h.body.last().is_some_and(|last| {
+                            matches!(
+                                last,
+                                Stmt::Raise(_)
+                                    | Stmt::Return(_)
+                                    | Stmt::Break(_)
+                                    | Stmt::Continue(_)
+                            )
+                        }) {
+                            continue;
+                        }
+                        for name in released_names(&h.body) {
+                            if mentions(only, name) && !self.0.contains(&(only, name)) {
+                                self.0.push((only, name));
+                            }
+                        }
+                    }
+                    ast::visitor::walk_stmt(self, stmt);
+                }
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+    }
+    let mut finder = Finder(Vec::new());
+    ast::visitor::Visitor::visit_body(&mut finder, body);
+    finder.0
+}
+
+/// Names released by a statement of `body`: `os.close(fd)`, `f.close()`.
+fn released_names(body: &[Stmt]) -> Vec<&str> {
+    body.iter()
+        .filter_map(|stmt| {
+            let Stmt::Expr(e) = stmt else { return None };
+            let Expr::Call(call) = &*e.value else {
+                return None;
+            };
+            match &*call.func {
+                func if unclosed_names::dotted(func).as_deref() == Some("os.close") => {
+                    match call.arguments.args.first() {
+                        Some(Expr::Name(n)) => Some(n.id.as_str()),
+                        _ => None,
+                    }
+                }
+                Expr::Attribute(a) if a.attr.id.as_str() == "close" => match &*a.value {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    _ => None,
+                },
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Whether a statement reads the name.
+fn mentions(stmt: &Stmt, name: &str) -> bool {
+    struct Finder<'n>(&'n str, bool);
+    impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr
+                && n.id.as_str() == self.0
+            {
+                self.1 = true;
+            }
+            ast::visitor::walk_expr(self, expr);
+        }
+    }
+    let mut finder = Finder(name, false);
+    ast::visitor::Visitor::visit_stmt(&mut finder, stmt);
+    finder.1
+}
+
+/// Each node's predecessors.
+fn predecessors(cfg: &Cfg<'_>) -> Vec<smallvec::SmallVec<[unclosed_cfg::NodeId; 2]>> {
+    let mut preds = vec![smallvec::SmallVec::new(); cfg.len()];
+    for (id, node) in cfg.nodes.iter().enumerate() {
+        for &(succ, _) in &node.succs {
+            preds[succ as usize].push(id as unclosed_cfg::NodeId);
+        }
+    }
+    preds
 }
 
 /// `self.fail(...)`, `pytest.fail(...)`, `raise ...`, `assert False`: a

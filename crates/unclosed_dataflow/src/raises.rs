@@ -128,6 +128,10 @@ impl<'a> Visitor<'_, 'a> {
         }) {
             return;
         }
+        // `event.wait()`, `proc.wait()` without a timeout only block.
+        if method == Some("wait") && call.arguments.is_empty() {
+            return;
+        }
         // `f.write(b"spam")`: a short constant goes to the buffer, no
         // system call happens until `flush()`/`close()`.
         if matches!(method, Some("write" | "writelines"))
@@ -226,6 +230,16 @@ const QUIET_METHODS: &[&str] = &[
     "gettimeout",
     "getpeername",
     "set_inheritable",
+    // A stream's capabilities, known when it was opened.
+    "readable",
+    "writable",
+    "seekable",
+    "isatty",
+    // A database cursor on an open connection.
+    "cursor",
+    // An archive's directory, read when it was opened.
+    "namelist",
+    "infolist",
     // An HTTP response's parsed headers and status.
     "getheader",
     "getheaders",
