@@ -173,6 +173,16 @@ fn hands_on(attr: &str) -> bool {
                 | "terminate"
                 | "kill"
                 | "wait"
+                // `tracer.setwriter(err.write)`: whoever keeps the bound
+                // method keeps the file.
+                | "write"
+                | "writelines"
+                | "read"
+                | "readline"
+                | "send"
+                | "sendall"
+                | "recv"
+                | "flush"
         )
 }
 
