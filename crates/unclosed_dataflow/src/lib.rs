@@ -253,11 +253,13 @@ impl<'m> ModuleCx<'m> {
                 .collect();
         }
 
-        for t in effects
-            .temporaries
-            .iter()
-            .filter(|t| !excused(t.call.range()))
-        {
+        let probes = probe_statements(body);
+        for t in effects.temporaries.iter().filter(|t| {
+            !excused(t.call.range())
+                && !(t.how == effects::TemporaryUse::Dropped
+                    && t.acquirer.kind == Kind::File
+                    && probes.contains(&t.call.range()))
+        }) {
             self.facts.push(Fact::Temporary(Temporary {
                 range: t.call.range(),
                 callee: t.callee.clone(),
@@ -458,6 +460,34 @@ fn predecessors(cfg: &Cfg<'_>) -> Vec<smallvec::SmallVec<[unclosed_cfg::NodeId; 
         }
     }
     preds
+}
+
+/// `try: open(path)` / `except FileNotFoundError as e: ...`: a bare call
+/// in a `try` with handlers, its result unused, probes whether it fails
+/// (often to capture the exception). Returns the calls' ranges.
+fn probe_statements(body: &[Stmt]) -> Vec<TextRange> {
+    struct Finder(Vec<TextRange>);
+    impl<'a> ast::visitor::Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                Stmt::Try(t) if !t.handlers.is_empty() => {
+                    for s in &t.body {
+                        if let Stmt::Expr(e) = s
+                            && let Expr::Call(call) = &*e.value
+                        {
+                            self.0.push(call.range());
+                        }
+                    }
+                    ast::visitor::walk_stmt(self, stmt);
+                }
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+    }
+    let mut finder = Finder(Vec::new());
+    ast::visitor::Visitor::visit_body(&mut finder, body);
+    finder.0
 }
 
 /// `self.fail(...)`, `pytest.fail(...)`, `raise ...`, `assert False`: a
