@@ -254,12 +254,16 @@ impl<'m> ModuleCx<'m> {
         }
 
         let probes = probe_statements(body);
-        for t in effects.temporaries.iter().filter(|t| {
-            !excused(t.call.range())
-                && !(t.how == effects::TemporaryUse::Dropped
-                    && t.acquirer.kind == Kind::File
-                    && probes.contains(&t.call.range()))
-        }) {
+        let probe = |t: &effects::Temporary<'_>| {
+            t.how == effects::TemporaryUse::Dropped
+                && t.acquirer.kind == Kind::File
+                && probes.contains(&t.call.range())
+        };
+        for t in effects
+            .temporaries
+            .iter()
+            .filter(|t| !excused(t.call.range()) && !probe(t))
+        {
             self.facts.push(Fact::Temporary(Temporary {
                 range: t.call.range(),
                 callee: t.callee.clone(),
