@@ -353,6 +353,12 @@ impl Resolver {
         })
     }
 
+    /// The configuration of files that no configuration file governs (or
+    /// of every file with `--config` or `--isolated`).
+    pub fn fallback(&self) -> Arc<Resolved> {
+        Arc::clone(&self.fallback)
+    }
+
     /// The directory paths are made absolute against.
     pub fn cwd(&self) -> &Path {
         &self.cwd
