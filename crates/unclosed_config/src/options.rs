@@ -180,7 +180,10 @@ impl Cx<'_> {
         table: &str,
         known: &[&str],
     ) -> ConfigError {
-        let message = format!("unknown key `{key}` in {table}");
+        let message = match table {
+            "the top level" => format!("unknown key `{key}` at the top level"),
+            _ => format!("unknown key `{key}` in {table}"),
+        };
         let label = match suggest(key, known) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("expected one of: {}", known.join(", ")),
@@ -578,7 +581,7 @@ kind = "file"
     fn errors_name_the_place_and_the_key() {
         assert_eq!(
             error("strict = true\nextend_select = [\"UC1\"]\n"),
-            "unclosed.toml:2:1: unknown key `extend_select` in the top level (did you mean `extend-select`?)"
+            "unclosed.toml:2:1: unknown key `extend_select` at the top level (did you mean `extend-select`?)"
         );
         assert_eq!(
             error("strict = \"yes\"\n"),
