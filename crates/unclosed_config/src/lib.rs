@@ -154,6 +154,9 @@ impl Resolved {
                 ignore: &overrides.ignore,
             },
         ])?;
+        // `..Settings::default()`: fields the analysis adds for itself (a
+        // catalog cache) keep their defaults.
+        #[allow(clippy::needless_update)]
         let settings = Settings {
             selection,
             strict: overrides.strict || options.strict.unwrap_or(false),
@@ -165,6 +168,7 @@ impl Resolved {
                 owning: options.owning.clone(),
             },
             target_version: options.target_version,
+            ..Settings::default()
         };
         let mut exclude = GlobSetBuilder::new();
         let defaults: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| (*s).to_owned()).collect();
