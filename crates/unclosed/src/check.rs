@@ -2,15 +2,18 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
-use std::time::Instant;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use rayon::prelude::*;
+use unclosed_config::{ConfigError, Overrides, ResolveError, Resolved, Resolver, Source};
 use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, TextRange};
 use unclosed_output::{OutputFormat, RenderOptions};
-use unclosed_rules::{RuleSelection, Settings};
+use unclosed_rules::Settings;
 
+use crate::progress::{self, Progress};
 use crate::walk::Walker;
 
 /// Worker threads get a large stack: deeply nested Python needs deep
@@ -38,12 +41,24 @@ pub struct CheckArgs {
     /// if any, still goes to stdout).
     #[arg(long, value_name = "PATH")]
     pub output_file: Option<PathBuf>,
-    /// Glob of files or directories to skip (repeatable), on top of the defaults.
+    /// Glob of files or directories to skip (repeatable), on top of the
+    /// defaults and the configuration's `exclude`.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Analyze files that .gitignore/.ignore exclude.
     #[arg(long)]
     pub no_respect_gitignore: bool,
+    /// Use this configuration file for every file (pyproject.toml with
+    /// [tool.unclosed], or an unclosed.toml) instead of discovering one per
+    /// directory.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore all configuration files.
+    #[arg(long)]
+    pub isolated: bool,
+    /// Print the settings that apply to each path, and exit.
+    #[arg(long)]
+    pub show_settings: bool,
     /// Print the number of findings per rule instead of the findings.
     #[arg(long)]
     pub statistics: bool,
@@ -59,7 +74,8 @@ pub struct CheckArgs {
     /// Print only the findings, no summary.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Print timing and file counts to stderr.
+    /// Print to stderr the configuration files used, the files analyzed per
+    /// second and the slowest files.
     #[arg(long, short)]
     pub verbose: bool,
 }
@@ -67,22 +83,44 @@ pub struct CheckArgs {
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
     let format = OutputFormat::from_name(&args.output_format).context("unknown output format")?;
-    let selection = RuleSelection::from_prefixes(&args.select, &args.extend_select, &args.ignore)?;
-    let settings = Settings {
-        selection,
-        strict: args.strict,
-        ignore_noqa: args.ignore_noqa,
-        catalog: Default::default(),
-    };
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let resolver = Arc::new(resolver(&args, cwd)?);
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    let walker = Walker::new(&args.exclude, !args.no_respect_gitignore)?;
-    let (files, walk_errors) = walker.collect(&roots);
-    let mut reports = analyze(&files, &settings, args.max_file_size)?;
-    for (path, message) in walk_errors {
+    if args.show_settings {
+        return show_settings(&resolver, &roots);
+    }
+    let walker = Walker::new(&args.exclude, Arc::clone(&resolver))?;
+    let collected = walker.collect(&roots)?;
+    // One `Resolved` (and so one `Settings`) per configuration, shared by
+    // the files it governs.
+    let jobs: Vec<(PathBuf, Arc<Resolved>)> = collected
+        .files
+        .into_iter()
+        .map(|path| {
+            let resolved = resolver.for_file(&path)?;
+            Ok((path, resolved))
+        })
+        .collect::<Result<_, ConfigError>>()?;
+    if args.verbose {
+        eprint!("{}", configurations_used(&jobs));
+    }
+    let progress = Progress::new(jobs.len(), progress::wanted(args.quiet), progress::DELAY);
+    let job_refs: Vec<(&Path, &Settings)> = jobs
+        .iter()
+        .map(|(path, resolved)| (path.as_path(), &resolved.settings))
+        .collect();
+    let analyzed = analyze(&job_refs, args.max_file_size, &progress)?;
+    progress.finish();
+    let timings: Vec<(PathBuf, Duration)> = analyzed
+        .iter()
+        .map(|(report, time)| (report.path.clone(), *time))
+        .collect();
+    let mut reports: Vec<FileReport> = analyzed.into_iter().map(|(report, _)| report).collect();
+    for (path, message) in collected.errors {
         reports.push(FileReport {
             path,
             source: None,
@@ -95,9 +133,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         });
     }
     for report in &mut reports {
-        report
-            .diagnostics
-            .retain(|d| settings.selection.is_enabled(d.code));
+        let resolved = resolver
+            .for_file(&report.path)
+            .unwrap_or_else(|_| resolver.fallback());
+        let abs = unclosed_config::absolute(resolver.cwd(), &report.path);
+        let per_file = resolved.has_ignores_for(&abs);
+        report.diagnostics.retain(|d| {
+            resolved.settings.selection.is_enabled(d.code)
+                && !(per_file && resolved.is_ignored(&abs, d.code))
+        });
     }
     reports.retain(|r| !r.diagnostics.is_empty());
     reports.sort_by(|a, b| a.path.cmp(&b.path));
@@ -148,15 +192,76 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     }
     out.flush()?;
     if args.verbose {
-        let elapsed = started.elapsed();
-        eprintln!(
-            "unclosed: analyzed {} files in {:.2?} ({:.0} files/s)",
-            files.len(),
-            elapsed,
-            files.len() as f64 / elapsed.as_secs_f64().max(1e-9)
-        );
+        eprint!("{}", progress::report(&timings, started.elapsed()));
     }
     Ok(if count == 0 { 0 } else { 1 })
+}
+
+/// The configuration source and the command line's overrides.
+fn resolver(args: &CheckArgs, cwd: PathBuf) -> anyhow::Result<Resolver> {
+    let source = if args.isolated {
+        Source::Isolated
+    } else if let Some(path) = &args.config {
+        Source::File(path.clone())
+    } else {
+        Source::Discover
+    };
+    let overrides = Overrides {
+        select: (!args.select.is_empty()).then(|| args.select.clone()),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
+        strict: args.strict,
+        ignore_noqa: args.ignore_noqa,
+        respect_gitignore: args.no_respect_gitignore.then_some(false),
+    };
+    Resolver::new(source, overrides, cwd).map_err(|err| match err {
+        ResolveError::Config(err) => anyhow::Error::new(err),
+        ResolveError::Prefix(err) => anyhow::Error::new(err),
+    })
+}
+
+/// `--show-settings`: the resolved settings of each path.
+fn show_settings(resolver: &Resolver, paths: &[PathBuf]) -> anyhow::Result<i32> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for (i, path) in paths.iter().enumerate() {
+        let resolved = if path.is_dir() {
+            resolver.for_dir(path)?
+        } else {
+            resolver.for_file(path)?
+        };
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "Settings for {}:", path.display())?;
+        write!(out, "{}", resolved.describe())?;
+    }
+    Ok(0)
+}
+
+/// `--verbose`: which configuration governs how many files.
+fn configurations_used(jobs: &[(PathBuf, Arc<Resolved>)]) -> String {
+    let mut counts: BTreeMap<usize, (Option<&Path>, usize)> = BTreeMap::new();
+    for (_, resolved) in jobs {
+        counts
+            .entry(resolved.id)
+            .or_insert((resolved.origin.as_deref(), 0))
+            .1 += 1;
+    }
+    let mut out = String::new();
+    for (origin, files) in counts.into_values() {
+        let plural = if files == 1 { "" } else { "s" };
+        match origin {
+            Some(path) => out.push_str(&format!(
+                "unclosed: {files} file{plural} configured by {}\n",
+                path.display()
+            )),
+            None => out.push_str(&format!(
+                "unclosed: {files} file{plural} with no configuration file\n"
+            )),
+        }
+    }
+    out
 }
 
 /// The rule metadata output formats need (SARIF rule descriptors).
@@ -173,20 +278,25 @@ fn rule_infos() -> Vec<unclosed_output::RuleInfo> {
         .collect()
 }
 
-/// Analyze files in parallel on big-stack worker threads.
+/// Analyze files in parallel on big-stack worker threads, each with the
+/// settings of its configuration; how long each file took.
 pub fn analyze(
-    files: &[PathBuf],
-    settings: &Settings,
+    jobs: &[(&Path, &Settings)],
     max_file_size: u64,
-) -> anyhow::Result<Vec<FileReport>> {
+    progress: &Progress,
+) -> anyhow::Result<Vec<(FileReport, Duration)>> {
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(WORKER_STACK_SIZE)
         .build()
         .context("cannot start worker threads")?;
     Ok(pool.install(|| {
-        files
-            .par_iter()
-            .map(|path| unclosed_rules::check_file(path, settings, max_file_size))
+        jobs.par_iter()
+            .map(|(path, settings)| {
+                let started = Instant::now();
+                let report = unclosed_rules::check_file(path, settings, max_file_size);
+                progress.inc();
+                (report, started.elapsed())
+            })
             .collect()
     }))
 }
@@ -208,5 +318,9 @@ fn write_statistics(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Res
 /// default settings, the named files.
 pub fn check_paths_for_trace(paths: &[PathBuf]) -> Vec<FileReport> {
     let settings = Settings::default();
-    analyze(paths, &settings, unclosed_source::DEFAULT_MAX_FILE_SIZE).unwrap_or_default()
+    let jobs: Vec<(&Path, &Settings)> = paths.iter().map(|p| (p.as_path(), &settings)).collect();
+    let progress = Progress::new(jobs.len(), false, progress::DELAY);
+    analyze(&jobs, unclosed_source::DEFAULT_MAX_FILE_SIZE, &progress)
+        .map(|analyzed| analyzed.into_iter().map(|(report, _)| report).collect())
+        .unwrap_or_default()
 }

@@ -1,11 +1,13 @@
 //! The `unclosed` command line: argument parsing and dispatch. The work is
 //! done by the library crates; see ARCHITECTURE.md.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod check;
+mod progress;
 mod rule;
 mod walk;
 
@@ -44,7 +46,16 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
         Err(err) => {
-            eprintln!("unclosed: error: {err:#}");
+            match err.downcast_ref::<unclosed_config::ConfigError>() {
+                // A configuration mistake: show the file, line and key in a
+                // source frame.
+                Some(config) => {
+                    let color =
+                        std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                    eprintln!("{}", config.render(color));
+                }
+                None => eprintln!("unclosed: error: {err:#}"),
+            }
             ExitCode::from(2)
         }
     }

@@ -1,56 +1,46 @@
 //! Which files `check` analyzes: explicit files always, directories walked
-//! for `*.py` honouring `.gitignore`/`.ignore` and the exclude globs.
+//! for `*.py` honouring `.gitignore`/`.ignore`, the `--exclude` globs and
+//! the `exclude`/`extend-exclude` of the configuration that governs each
+//! directory.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-
-/// Directories nobody wants analyzed.
-pub const DEFAULT_EXCLUDES: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    ".venv",
-    "venv",
-    ".tox",
-    ".nox",
-    ".eggs",
-    "__pycache__",
-    "__pypackages__",
-    ".mypy_cache",
-    ".ruff_cache",
-    ".pytest_cache",
-    "node_modules",
-    "site-packages",
-    "build",
-    "dist",
-];
+use unclosed_config::{ConfigError, Resolver};
 
 pub struct Walker {
-    excludes: GlobSet,
-    respect_gitignore: bool,
+    /// `--exclude`: matched against names and paths below the walk root.
+    cli_excludes: GlobSet,
+    resolver: Arc<Resolver>,
+}
+
+/// What the walk found.
+pub struct Collected {
+    /// Every file to analyze, sorted.
+    pub files: Vec<PathBuf>,
+    /// Paths that could not be read, with why.
+    pub errors: Vec<(PathBuf, String)>,
 }
 
 impl Walker {
-    pub fn new(extra_excludes: &[String], respect_gitignore: bool) -> anyhow::Result<Self> {
+    pub fn new(cli_excludes: &[String], resolver: Arc<Resolver>) -> anyhow::Result<Self> {
         let mut builder = GlobSetBuilder::new();
-        for pattern in DEFAULT_EXCLUDES.iter().copied() {
-            builder.add(Glob::new(pattern)?);
-        }
-        for pattern in extra_excludes {
+        for pattern in cli_excludes {
             let glob = Glob::new(pattern)
                 .with_context(|| format!("invalid --exclude pattern `{pattern}`"))?;
             builder.add(glob);
         }
         Ok(Self {
-            excludes: builder.build()?,
-            respect_gitignore,
+            cli_excludes: builder.build()?,
+            resolver,
         })
     }
 
-    /// Every file to analyze, sorted, with the errors met on the way.
-    pub fn collect(&self, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    /// Walk the roots. A configuration file met on the way that is invalid
+    /// stops everything: its error is returned.
+    pub fn collect(&self, roots: &[PathBuf]) -> Result<Collected, ConfigError> {
         let mut files = Vec::new();
         let mut errors = Vec::new();
         for root in roots {
@@ -59,29 +49,62 @@ impl Walker {
                 // A file named on the command line is analyzed whatever its
                 // name, like ruff does.
                 Ok(meta) if !meta.is_dir() => files.push(root.clone()),
-                Ok(_) => self.walk_dir(root, &mut files, &mut errors),
+                Ok(_) => self.walk_dir(root, &mut files, &mut errors)?,
             }
         }
         files.sort();
         files.dedup();
-        (files, errors)
+        Ok(Collected { files, errors })
     }
 
-    fn walk_dir(&self, root: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<(PathBuf, String)>) {
+    fn walk_dir(
+        &self,
+        root: &Path,
+        files: &mut Vec<PathBuf>,
+        errors: &mut Vec<(PathBuf, String)>,
+    ) -> Result<(), ConfigError> {
+        // `.gitignore` is honoured or not for a whole walk, as the
+        // configuration of its root says (as in ruff).
+        let respect_gitignore = self.resolver.for_dir(root)?.respect_gitignore;
         let root_owned = root.to_path_buf();
+        let config_error: Arc<Mutex<Option<ConfigError>>> = Arc::default();
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
-            .git_ignore(self.respect_gitignore)
-            .git_global(self.respect_gitignore)
-            .git_exclude(self.respect_gitignore)
-            .ignore(self.respect_gitignore)
-            .parents(self.respect_gitignore)
+            .git_ignore(respect_gitignore)
+            .git_global(respect_gitignore)
+            .git_exclude(respect_gitignore)
+            .ignore(respect_gitignore)
+            .parents(respect_gitignore)
             .require_git(false)
             .follow_links(false)
             .filter_entry({
-                let excludes = self.excludes.clone();
+                let cli_excludes = self.cli_excludes.clone();
+                let resolver = Arc::clone(&self.resolver);
                 let root = root_owned.clone();
-                move |entry| entry.depth() == 0 || !is_excluded(&excludes, entry.path(), &root)
+                let config_error = Arc::clone(&config_error);
+                move |entry| {
+                    if entry.depth() == 0 {
+                        return true;
+                    }
+                    let path = entry.path();
+                    if is_excluded(&cli_excludes, path, &root) {
+                        return false;
+                    }
+                    // The configuration of the directory holding the entry
+                    // decides: a nested project cannot un-exclude itself.
+                    let abs = unclosed_config::absolute(resolver.cwd(), path);
+                    let Some(dir) = abs.parent() else {
+                        return true;
+                    };
+                    match resolver.for_dir(dir) {
+                        Ok(resolved) => !resolved.is_excluded(&abs),
+                        Err(err) => {
+                            let mut slot = config_error.lock().unwrap_or_else(|e| e.into_inner());
+                            slot.get_or_insert(err);
+                            false
+                        }
+                    }
+                }
             })
             .build();
         for entry in walker {
@@ -107,6 +130,14 @@ impl Walker {
                     errors.push((path, err.to_string()));
                 }
             }
+        }
+        let error = config_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match error {
+            Some(err) => Err(err),
+            None => Ok(()),
         }
     }
 }

@@ -5,9 +5,11 @@ pub mod noqa;
 pub mod registry;
 pub mod rules;
 mod selection;
+mod version;
 
 pub use registry::{RULES, Rule, find_rule};
-pub use selection::{RuleSelection, UnknownPrefix};
+pub use selection::{RuleSelection, SelectionLayer, UnknownPrefix, parse_prefix, prefix_matches};
+pub use version::PythonVersion;
 
 /// Where each rule's documentation page lives; the code and `.md` are
 /// appended.
@@ -26,6 +28,20 @@ pub struct Settings {
     pub ignore_noqa: bool,
     /// Third-party catalogs and user additions to the resource catalog.
     pub catalog: unclosed_catalog::CatalogConfig,
+    /// The oldest Python the checked code must run on (`target-version`),
+    /// for rules whose advice or fix needs a newer Python
+    /// (`contextlib.aclosing` is 3.10+). `None`: not configured; see
+    /// [`Settings::targets_at_least`].
+    pub target_version: Option<PythonVersion>,
+}
+
+impl Settings {
+    /// Whether advice may use a feature of Python `version`: true when the
+    /// configured target is that version or newer, or when no target is
+    /// configured (then the advice should name the version it needs).
+    pub fn targets_at_least(&self, version: PythonVersion) -> bool {
+        self.target_version.is_none_or(|target| target >= version)
+    }
 }
 
 /// Read, parse and check one file. Never panics on bad input: a file that
