@@ -73,6 +73,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         strict: args.strict,
         ignore_noqa: args.ignore_noqa,
         catalog: Default::default(),
+        ..Settings::default()
     };
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -14,7 +14,9 @@ pub use selection::{RuleSelection, UnknownPrefix};
 pub const DOCS_URL_BASE: &str = "https://github.com/unclosed/unclosed/blob/main/docs/rules/";
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use unclosed_catalog::{Catalog, CatalogConfig};
 
 use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, SourceText, TextRange};
 
@@ -25,7 +27,34 @@ pub struct Settings {
     pub strict: bool,
     pub ignore_noqa: bool,
     /// Third-party catalogs and user additions to the resource catalog.
-    pub catalog: unclosed_catalog::CatalogConfig,
+    pub catalog: CatalogConfig,
+    /// The catalog built from `catalog`, on first use: see
+    /// [`Settings::resource_catalog`]. Leave it at its default.
+    pub catalog_cache: CatalogCache,
+}
+
+/// The [`Catalog`] a [`Settings`] built from its configuration, kept with
+/// the configuration it was built from.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogCache(OnceLock<(CatalogConfig, Arc<Catalog>)>);
+
+impl Settings {
+    /// The resource catalog for these settings. It is built once, by the
+    /// first file checked, and shared by every file checked with these
+    /// settings (the default configuration's catalog is shared by the whole
+    /// process). Should `catalog` be changed after that, the catalog is
+    /// built anew for each call.
+    pub fn resource_catalog(&self) -> Arc<Catalog> {
+        let (config, catalog) = self
+            .catalog_cache
+            .0
+            .get_or_init(|| (self.catalog.clone(), Catalog::shared(&self.catalog)));
+        if *config == self.catalog {
+            catalog.clone()
+        } else {
+            Catalog::shared(&self.catalog)
+        }
+    }
 }
 
 /// Read, parse and check one file. Never panics on bad input: a file that
@@ -61,7 +90,8 @@ pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport 
             let options = unclosed_dataflow::Options {
                 strict: settings.strict,
             };
-            let facts = unclosed_dataflow::analyze_module(parsed.suite(), options);
+            let catalog = settings.resource_catalog();
+            let facts = unclosed_dataflow::analyze_module(parsed.suite(), &catalog, options);
             let mut diagnostics: Vec<Diagnostic> = facts
                 .iter()
                 .filter_map(|fact| leaks::diagnostic(fact, &source))
