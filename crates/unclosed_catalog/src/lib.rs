@@ -2,10 +2,47 @@
 //! how it is released, which calls only borrow an argument, and which take
 //! ownership of it.
 //!
-//! Everything is data in the tables below, keyed by qualified name
-//! (`zipfile.ZipFile`) or, for methods, by the receiver's type and the method
-//! name (`zipfile.ZipFile` + `open`). The analysis never matches on a
-//! library name itself; to teach it a library, add rows.
+//! Everything is data in tables, keyed by qualified name (`zipfile.ZipFile`)
+//! or, for methods, by the receiver's type and the method name
+//! (`zipfile.ZipFile` + `open`). The analysis never matches on a library
+//! name itself; to teach it a library, add rows.
+//!
+//! The tables of this module cover the standard library. The analysis does
+//! not read them directly: it uses a [`Catalog`], a value built once per
+//! configuration ([`CatalogConfig`]) from these tables, the third-party
+//! catalogs switched on, and the user's additions, indexed for the lookups.
+//! Each file sees it as an [`ActiveCatalog`], which knows the third-party
+//! catalogs its imports switch on.
+//!
+//! # Third-party catalogs
+//!
+//! Off unless switched on by name (`catalogs = ["requests", ...]`: exactly
+//! those, for every file) or, when `catalogs` is not configured, for each
+//! file that imports the library. One module per library under
+//! `libraries/`, whose documentation says what is covered and what is left
+//! out and why:
+//!
+//! | catalog | covers |
+//! | --- | --- |
+//! | `requests` | `requests.Session` / `requests.session()` (`close()`, `with`); the request functions borrow the files they send |
+//! | `httpx` | `httpx.Client` (`close()`), `httpx.AsyncClient` (`aclose()`), `with` / `async with`; the request functions borrow files |
+//! | `aiohttp` | `aiohttp.ClientSession` (owns its connector), `TCPConnector`, `UnixConnector` (`await close()`, `async with`) |
+//! | `psycopg` | `psycopg.connect` / `Connection.connect` (`with` closes), `await psycopg.AsyncConnection.connect()`, `psycopg2.connect` (`with` only ends the transaction: UC105), named (server-side) cursors of both, psycopg2 connection pools (`closeall()`) |
+//! | `sqlalchemy` | `create_engine` / `engine_from_config` / `create_async_engine` (`dispose()`), `engine.connect()`, `Session`, `AsyncSession`, `sessionmaker()` / `async_sessionmaker()` factories called |
+//! | `redis` | `Redis`, `StrictRedis`, `from_url`, `from_pool` (not with `connection_pool=`), `ConnectionPool`, `BlockingConnectionPool`, `client.pubsub()` once subscribed, and the `redis.asyncio` equivalents (`aclose()`) |
+//! | `paramiko` | `SSHClient` once connected, `client.open_sftp()`, `SFTPClient.from_transport`, `sftp.open()` remote files (writers), `Transport` |
+//! | `boto3` | `upload_fileobj` closes the file it is given; `download_fileobj` borrows it. No client or response is tracked (see `libraries/boto3.rs`) |
+//!
+//! Clients, sessions and pools meant to be shared (an HTTP session, an
+//! engine, a Redis client) are not reported when created at module level:
+//! that is the application's instance, imported by other modules.
+//!
+//! # Configuration
+//!
+//! User `resources` become acquirers of functions or classes, released by
+//! their `release` methods (`close()` by default) or by `with`. `borrow` and
+//! `owning` entries that are qualified names (`acme.inspect`) are functions;
+//! bare names (`peek`) are methods, on any receiver.
 
 mod catalog;
 mod libraries;
