@@ -768,14 +768,22 @@ impl<'a, 'r> Extractor<'a, 'r> {
             let spelled = unclosed_names::dotted(&call.func).unwrap_or(name);
             return Some((acquirer, spelled));
         }
-        // `Session()` where `Session = sessionmaker(engine)`: calling an
-        // object whose type acquires when called.
-        if let Expr::Name(n) = &*call.func
+        // `Session()` where `Session = sessionmaker(engine)`, and
+        // `sessionmaker(engine)()`: calling an object whose type acquires
+        // when called.
+        if matches!(&*call.func, Expr::Name(_) | Expr::Call(_))
             && self.catalog.has_method_acquirer(CALL)
             && let Some(type_name) = self.type_of(&call.func)
             && let Some(acquirer) = self.catalog.method_acquirer(&type_name, CALL)
         {
-            return Some((acquirer, n.id.to_string()));
+            let spelled = match &*call.func {
+                Expr::Call(inner) => format!(
+                    "{}()",
+                    unclosed_names::dotted(&inner.func).unwrap_or_default()
+                ),
+                func => unclosed_names::dotted(func).unwrap_or_default(),
+            };
+            return Some((acquirer, spelled));
         }
         let Expr::Attribute(attr) = &*call.func else {
             return None;

@@ -3,7 +3,9 @@
 //! A `Redis` client creates its own connection pool and closes it on
 //! `close()` or at the end of its `with` block; given `connection_pool=`
 //! it uses a pool it does not own and holds no connection between
-//! commands, so it is not tracked then (the pool is). Clients and pools are
+//! commands, so it is not tracked then. The pool is handed to it (it keeps
+//! a reference: `return redis.Redis(connection_pool=pool)` is the usual way
+//! to build a client), so a pool is reported only when nothing takes it. Clients and pools are
 //! meant to be shared: one created at module level is not reported.
 //! `client.pubsub()` holds a connection from its first `subscribe()` until
 //! `close()` (or `reset()`, or its `with` block).
@@ -88,16 +90,6 @@ pub(super) const LIBRARY: Library = Library {
         async_pool("redis.asyncio.ConnectionPool"),
         async_pool("redis.asyncio.BlockingConnectionPool"),
         async_pool("redis.asyncio.ConnectionPool.from_url"),
-    ],
-    // A client given `connection_pool=` uses the pool and leaves it to the
-    // caller.
-    borrowers: &[
-        "redis.Redis",
-        "redis.StrictRedis",
-        "redis.client.Redis",
-        "redis.client.StrictRedis",
-        "redis.asyncio.Redis",
-        "redis.asyncio.StrictRedis",
     ],
     ..Library::EMPTY
 };

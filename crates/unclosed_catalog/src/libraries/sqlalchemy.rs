@@ -10,6 +10,13 @@
 //! until `close()` or the end of its `with` block. `engine.begin()` and
 //! `Session.begin()` are context managers only.
 //!
+//! A `Session(engine)` uses the engine it is given and does not dispose of
+//! it: `engine = create_engine(url)` then `return Session(engine)` creates
+//! a pool per call that nothing disposes, and is reported. A
+//! `sessionmaker(bind=engine)` factory keeps its engine for the program's
+//! lifetime (`return sessionmaker(bind=engine)` is how factories are made):
+//! it takes the engine.
+//!
 //! The asyncio extension: `create_async_engine` (`await engine.dispose()`),
 //! `AsyncSession` and `async_sessionmaker()` factories (`await
 //! session.close()`, `async with`).
@@ -69,14 +76,6 @@ pub(super) const LIBRARY: Library = Library {
             "sqlalchemy.ext.asyncio.async_sessionmaker",
             ASYNC_SESSIONMAKER,
         ),
-    ],
-    // A session factory or a session uses the engine it is given; the
-    // engine stays the caller's to dispose.
-    borrowers: &[
-        "sqlalchemy.orm.sessionmaker",
-        "sqlalchemy.orm.session.sessionmaker",
-        "sqlalchemy.ext.asyncio.async_sessionmaker",
-        "sqlalchemy.inspect",
     ],
     ..Library::EMPTY
 };
