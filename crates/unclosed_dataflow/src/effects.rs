@@ -1308,7 +1308,7 @@ fn short_type(qualified: &str) -> &str {
 
 /// The method name under which the catalog lists objects that acquire
 /// when called (`sessionmaker()` factories).
-const CALL: &str = "__call__";
+pub(crate) const CALL: &str = "__call__";
 
 /// Whether this call of an acquirer acquires, given its arguments.
 fn acquires_when(call: &ast::ExprCall, when: When) -> bool {

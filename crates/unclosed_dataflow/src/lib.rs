@@ -129,12 +129,12 @@ pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Ve
         })
         .map(|(local, _)| local.as_str())
         .collect();
-    if catalog.has_method_acquirer("__call__") {
+    if catalog.has_method_acquirer(effects::CALL) {
         extra.extend(module.call_types.keys().map(|n| n.as_str()).filter(|n| {
             resolver
                 .call_type(n)
                 .and_then(|callee| catalog.type_of_call(&callee))
-                .is_some_and(|t| catalog.method_acquirer(t, "__call__").is_some())
+                .is_some_and(|t| catalog.method_acquirer(t, effects::CALL).is_some())
         }));
     }
     let mut cx = ModuleCx {
