@@ -2,10 +2,53 @@
 //! how it is released, which calls only borrow an argument, and which take
 //! ownership of it.
 //!
-//! Everything is data in the tables below, keyed by qualified name
-//! (`zipfile.ZipFile`) or, for methods, by the receiver's type and the method
-//! name (`zipfile.ZipFile` + `open`). The analysis never matches on a
-//! library name itself; to teach it a library, add rows.
+//! Everything is data in tables, keyed by qualified name (`zipfile.ZipFile`)
+//! or, for methods, by the receiver's type and the method name
+//! (`zipfile.ZipFile` + `open`). The analysis never matches on a library
+//! name itself; to teach it a library, add rows.
+//!
+//! The tables of this module cover the standard library. The analysis does
+//! not read them directly: it uses a [`Catalog`], a value built once per
+//! configuration ([`CatalogConfig`]) from these tables, the third-party
+//! catalogs switched on, and the user's additions, indexed for the lookups.
+//! Each file sees it as an [`ActiveCatalog`], which knows the third-party
+//! catalogs its imports switch on.
+//!
+//! # Third-party catalogs
+//!
+//! Off unless switched on by name (`catalogs = ["requests", ...]`: exactly
+//! those, for every file) or, when `catalogs` is not configured, for each
+//! file that imports the library. One module per library under
+//! `libraries/`, whose documentation says what is covered and what is left
+//! out and why:
+//!
+//! | catalog | covers |
+//! | --- | --- |
+//! | `requests` | `requests.Session` / `requests.session()` (`close()`, `with`); the request functions borrow the files they send |
+//! | `httpx` | `httpx.Client` (`close()`), `httpx.AsyncClient` (`aclose()`), `with` / `async with`; the request functions borrow files |
+//! | `aiohttp` | `aiohttp.ClientSession` (owns its connector), `TCPConnector`, `UnixConnector` (`await close()`, `async with`) |
+//! | `psycopg` | `psycopg.connect` / `Connection.connect` (`with` closes), `await psycopg.AsyncConnection.connect()`, `psycopg2.connect` (`with` only ends the transaction: UC105), named (server-side) cursors of both, psycopg2 connection pools (`closeall()`) |
+//! | `sqlalchemy` | `create_engine` / `engine_from_config` / `create_async_engine` (`dispose()`), `engine.connect()`, `Session`, `AsyncSession`, `sessionmaker()` / `async_sessionmaker()` factories called |
+//! | `redis` | `Redis`, `StrictRedis`, `from_url`, `from_pool` (not with `connection_pool=`), `ConnectionPool`, `BlockingConnectionPool`, `client.pubsub()` once subscribed, and the `redis.asyncio` equivalents (`aclose()`) |
+//! | `paramiko` | `SSHClient` once connected, `client.open_sftp()`, `SFTPClient.from_transport`, `sftp.open()` remote files (writers), `Transport` |
+//! | `boto3` | `upload_fileobj` closes the file it is given; `download_fileobj` borrows it. No client or response is tracked (see `libraries/boto3.rs`) |
+//!
+//! Clients, sessions and pools meant to be shared (an HTTP session, an
+//! engine, a Redis client) are not reported when created at module level:
+//! that is the application's instance, imported by other modules.
+//!
+//! # Configuration
+//!
+//! User `resources` become acquirers of functions or classes, released by
+//! their `release` methods (`close()` by default) or by `with`. `borrow` and
+//! `owning` entries that are qualified names (`acme.inspect`) are functions;
+//! bare names (`peek`) are methods, on any receiver.
+
+mod catalog;
+mod libraries;
+
+pub use catalog::{ActiveCatalog, ArgUse, Catalog, MethodUse};
+pub use libraries::{LIBRARIES, Library};
 
 /// What kind of thing leaks. Decides the noun in messages and which rule
 /// reports a leak.
@@ -28,6 +71,15 @@ pub enum Kind {
     DirIterator,
     /// `contextlib.closing(x)` and other owning adapters.
     Wrapper,
+    /// A network client or session holding a pool of connections
+    /// (`requests.Session`, `httpx.Client`, `redis.Redis`, an SSH client).
+    Client,
+    /// A database session (`sqlalchemy.orm.Session`).
+    Session,
+    /// A pool of connections (`sqlalchemy` engines, `redis.ConnectionPool`).
+    ConnectionPool,
+    /// A server-side database cursor.
+    Cursor,
 }
 
 impl Kind {
@@ -49,6 +101,10 @@ impl Kind {
             Kind::Executor => "executor",
             Kind::DirIterator => "directory iterator",
             Kind::Wrapper => "closing wrapper",
+            Kind::Client => "client",
+            Kind::Session => "session",
+            Kind::ConnectionPool => "connection pool",
+            Kind::Cursor => "cursor",
         }
     }
 
@@ -56,7 +112,13 @@ impl Kind {
     pub fn verb(self) -> &'static str {
         match self {
             Kind::Process | Kind::Pool | Kind::Executor => "started",
-            Kind::Socket | Kind::Selector | Kind::Mmap | Kind::TempDir | Kind::Wrapper => "created",
+            Kind::Socket
+            | Kind::Selector
+            | Kind::Mmap
+            | Kind::TempDir
+            | Kind::Wrapper
+            | Kind::Client
+            | Kind::ConnectionPool => "created",
             Kind::Fd => "returned",
             _ => "opened",
         }
@@ -80,6 +142,10 @@ impl Kind {
         ("pool", Kind::Pool),
         ("executor", Kind::Executor),
         ("dir-iterator", Kind::DirIterator),
+        ("client", Kind::Client),
+        ("session", Kind::Session),
+        ("connection-pool", Kind::ConnectionPool),
+        ("cursor", Kind::Cursor),
     ];
 
     /// Parse a configuration kind name (`"connection"`).
@@ -121,7 +187,7 @@ pub struct CatalogConfig {
 }
 
 /// One `[[tool.unclosed.resources]]` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResourceSpec {
     /// Qualified name of the acquiring function or class
     /// (`requests.Session`).
@@ -196,6 +262,35 @@ pub struct Acquirer {
     /// Its own methods close it before raising (`smtplib`): their failures
     /// leak nothing.
     pub closes_on_error: bool,
+    /// Which calls of it acquire something.
+    pub when: When,
+    /// An application-wide object (an HTTP session, a connection pool): one
+    /// created at module level is shared by the program, which imports it
+    /// from there, and is not reported.
+    pub long_lived: bool,
+    /// The call returns a coroutine: the resource is what `await` gives
+    /// (`await psycopg.AsyncConnection.connect()`); the call alone
+    /// acquires nothing.
+    pub awaited: bool,
+    /// Its context manager and release are asynchronous (`async with`,
+    /// `await client.aclose()`): for the advice only.
+    pub asynchronous: bool,
+}
+
+/// Which calls of an acquirer acquire something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Always,
+    /// Only when given this argument (by position or keyword), other than
+    /// a literal `None` or `""`: `conn.cursor("name")` opens a server-side
+    /// cursor, `conn.cursor()` a client-side one that holds nothing.
+    Argument {
+        position: usize,
+        keyword: &'static str,
+    },
+    /// Not when given this keyword argument: `redis.Redis(connection_pool=
+    /// pool)` borrows a pool it does not own.
+    WithoutKeyword(&'static str),
 }
 
 /// When an object that acquires lazily starts holding its resource.
@@ -230,6 +325,10 @@ const fn entry(name: &'static str, kind: Kind, type_name: &'static str) -> Acqui
         accepts_fileobj: false,
         lazy: Lazy::No,
         closes_on_error: false,
+        when: When::Always,
+        long_lived: false,
+        awaited: false,
+        asynchronous: false,
     }
 }
 
@@ -308,6 +407,36 @@ const fn tuple(a: Acquirer, indices: &'static [usize]) -> Acquirer {
 
 const fn writer(a: Acquirer, writer: Writer) -> Acquirer {
     Acquirer { writer, ..a }
+}
+
+/// `with x:` does not release it (it commits, or it is no context manager).
+const fn with_does_not_release(a: Acquirer) -> Acquirer {
+    Acquirer {
+        with_releases: false,
+        ..a
+    }
+}
+
+const fn when(a: Acquirer, when: When) -> Acquirer {
+    Acquirer { when, ..a }
+}
+
+const fn long_lived(a: Acquirer) -> Acquirer {
+    Acquirer {
+        long_lived: true,
+        ..a
+    }
+}
+
+const fn awaited(a: Acquirer) -> Acquirer {
+    Acquirer { awaited: true, ..a }
+}
+
+const fn asynchronous(a: Acquirer) -> Acquirer {
+    Acquirer {
+        asynchronous: true,
+        ..a
+    }
 }
 
 const FD: Acquirer = Acquirer {
@@ -838,38 +967,18 @@ pub const BORROWING_METHODS: &[&str] = &["register", "unregister", "modify"];
 /// Functions that take ownership of their arguments.
 pub const OWNING_FUNCTIONS: &[&str] = &["atexit.register", "weakref.finalize"];
 
-/// Find the acquirer for a called qualified name.
-pub fn acquirer(name: &str) -> Option<&'static Acquirer> {
-    ACQUIRERS
-        .iter()
-        .find(|a| a.receiver.is_none() && a.name == name)
-}
-
-/// Find the acquirer for `receiver_type.method(...)`.
-pub fn method_acquirer(receiver_type: &str, method: &str) -> Option<&'static Acquirer> {
-    ACQUIRERS
-        .iter()
-        .find(|a| a.receiver == Some(receiver_type) && a.name == method)
-}
-
-/// The type of the object a constructor call returns, when it is an
-/// acquirer or a type we track methods on (`pathlib.Path`).
-pub fn type_of_call(name: &str) -> Option<&'static str> {
-    if matches!(
-        name,
-        "pathlib.Path"
-            | "pathlib.PosixPath"
-            | "pathlib.WindowsPath"
-            | "pathlib.Path.home"
-            | "pathlib.Path.cwd"
-    ) {
-        return Some("pathlib.Path");
-    }
-    if name == "ssl.create_default_context" || name == "ssl.SSLContext" {
-        return Some("ssl.SSLContext");
-    }
-    acquirer(name).map(|a| a.type_name)
-}
+/// Calls that return an object whose methods acquire but that holds nothing
+/// itself, and the type of that object: `pathlib.Path(p).open()`,
+/// `ssl.create_default_context().wrap_socket(sock)`.
+pub const TYPED_CALLS: &[(&str, &str)] = &[
+    ("pathlib.Path", "pathlib.Path"),
+    ("pathlib.PosixPath", "pathlib.Path"),
+    ("pathlib.WindowsPath", "pathlib.Path"),
+    ("pathlib.Path.home", "pathlib.Path"),
+    ("pathlib.Path.cwd", "pathlib.Path"),
+    ("ssl.create_default_context", "ssl.SSLContext"),
+    ("ssl.SSLContext", "ssl.SSLContext"),
+];
 
 /// Methods of `pathlib.Path` that return another path.
 pub const PATH_RETURNING_METHODS: &[&str] = &[
@@ -883,14 +992,6 @@ pub const PATH_RETURNING_METHODS: &[&str] = &[
     "relative_to",
 ];
 
-pub fn is_borrower(name: &str) -> bool {
-    BORROWERS.contains(&name)
-}
-
-pub fn is_release_function(name: &str) -> bool {
-    RELEASE_FUNCTIONS.contains(&name)
-}
-
 /// Whether a mode/flag string makes the resource a writer.
 pub fn mode_writes(writer: Writer, mode: &str) -> bool {
     match writer {
@@ -901,48 +1002,40 @@ pub fn mode_writes(writer: Writer, mode: &str) -> bool {
     }
 }
 
-/// Whether some acquirer's name ends with `tail` (`open`, `socket`,
-/// `ZipFile`): a cheap pre-filter before resolving names.
-pub fn is_acquirer_tail(tail: &str) -> bool {
-    static TAILS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    TAILS
-        .get_or_init(|| {
-            ACQUIRERS
-                .iter()
-                .filter_map(|a| a.name.rsplit('.').next())
-                .collect()
-        })
-        .contains(tail)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn lookups() {
-        assert_eq!(acquirer("builtins.open").unwrap().kind, Kind::File);
-        assert!(acquirer("sqlite3.connect").is_some_and(|a| !a.with_releases));
+        let catalog = Catalog::default();
+        let std = catalog.for_imports([]);
+        assert_eq!(std.acquirer("builtins.open").unwrap().kind, Kind::File);
+        assert!(
+            std.acquirer("sqlite3.connect")
+                .is_some_and(|a| !a.with_releases)
+        );
         assert_eq!(
-            method_acquirer("zipfile.ZipFile", "open").unwrap().kind,
+            std.method_acquirer("zipfile.ZipFile", "open").unwrap().kind,
             Kind::File
         );
         assert_eq!(
-            acquirer("tempfile.mkstemp").unwrap().returns,
+            std.acquirer("tempfile.mkstemp").unwrap().returns,
             Returns::Tuple(&[0])
         );
-        assert!(acquirer("json.load").is_none());
-        assert!(is_borrower("json.load"));
+        assert!(std.acquirer("json.load").is_none());
+        assert_eq!(std.callee_use("json.load"), Some(ArgUse::Borrow));
     }
 
     #[test]
     fn writers() {
-        let open = acquirer("builtins.open").unwrap();
+        let catalog = Catalog::default();
+        let std = catalog.for_imports([]);
+        let open = std.acquirer("builtins.open").unwrap();
         assert!(mode_writes(open.writer, "w"));
         assert!(mode_writes(open.writer, "r+"));
         assert!(!mode_writes(open.writer, "rb"));
-        let shelve = acquirer("shelve.open").unwrap();
+        let shelve = std.acquirer("shelve.open").unwrap();
         assert!(mode_writes(shelve.writer, "c"));
         assert!(!mode_writes(shelve.writer, "r"));
     }
@@ -950,8 +1043,41 @@ mod tests {
     #[test]
     fn names_are_unique() {
         let mut seen = std::collections::HashSet::new();
-        for a in ACQUIRERS {
+        let third_party = LIBRARIES.iter().flat_map(|l| l.acquirers);
+        for a in ACQUIRERS.iter().chain(third_party) {
             assert!(seen.insert((a.receiver, a.name)), "duplicate {}", a.name);
+        }
+    }
+
+    #[test]
+    fn third_party_catalog_names() {
+        let names: Vec<&str> = LIBRARIES.iter().map(|l| l.name).collect();
+        assert_eq!(names, THIRD_PARTY_CATALOGS);
+    }
+
+    #[test]
+    fn third_party_rows_belong_to_their_library() {
+        // A catalog switched on by an import only resolves names under that
+        // import: every qualified row starts with one of its modules.
+        for library in LIBRARIES {
+            let ours = |name: &str| {
+                library
+                    .modules
+                    .iter()
+                    .any(|m| name.split('.').next() == Some(*m))
+            };
+            for a in library.acquirers {
+                let qualified = a.receiver.unwrap_or(a.name);
+                assert!(ours(qualified), "{}: {qualified}", library.name);
+            }
+            for name in library
+                .borrowers
+                .iter()
+                .chain(library.owning_functions)
+                .chain(library.typed_calls.iter().map(|(n, _)| n))
+            {
+                assert!(ours(name), "{}: {name}", library.name);
+            }
         }
     }
 }

@@ -11,7 +11,9 @@
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use unclosed_catalog::{self as catalog, Acquirer, Returns, Writer};
+use unclosed_catalog::{
+    self as catalog, Acquirer, ActiveCatalog, ArgUse, MethodUse, Returns, When, Writer,
+};
 use unclosed_cfg::NodeKind;
 use unclosed_names::Resolver;
 
@@ -125,6 +127,7 @@ enum Ctx {
 
 pub(crate) struct Extractor<'a, 'r> {
     pub resolver: Resolver<'r>,
+    pub catalog: ActiveCatalog<'r>,
     /// Names bound to acquisitions outside `with` items so far: what an
     /// `io.TextIOWrapper(name)` layer would own.
     owned_names: rustc_hash::FxHashSet<&'a str>,
@@ -187,9 +190,15 @@ fn hands_on(attr: &str) -> bool {
 }
 
 impl<'a, 'r> Extractor<'a, 'r> {
-    pub fn new(resolver: Resolver<'r>, strict: bool, nodes: usize) -> Self {
+    pub fn new(
+        resolver: Resolver<'r>,
+        catalog: ActiveCatalog<'r>,
+        strict: bool,
+        nodes: usize,
+    ) -> Self {
         Self {
             resolver,
+            catalog,
             strict,
             out: Effects {
                 events: vec![Vec::new(); nodes],
@@ -330,6 +339,11 @@ impl<'a, 'r> Extractor<'a, 'r> {
             .any(|t| matches!(t, Expr::Tuple(tuple) if tuple.elts.len() == 2));
         let acquired = match value {
             Expr::Call(call) => self.acquirer_of(call).map(|a| (call, a)),
+            // `conn = await AsyncConnection.connect()`.
+            Expr::Await(ast::ExprAwait { value, .. }) => match &**value {
+                Expr::Call(call) => self.awaited_acquirer_of(call, true).map(|a| (call, a)),
+                _ => None,
+            },
             _ => None,
         };
         self.unpacking = false;
@@ -650,7 +664,20 @@ impl<'a, 'r> Extractor<'a, 'r> {
 
     /// The acquirer a call stands for, and how its callee is spelled.
     pub(crate) fn acquirer_of(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
+        self.awaited_acquirer_of(call, false)
+    }
+
+    /// The acquirer a call stands for when it is (or is not) the operand of
+    /// `await`: an acquirer that returns a coroutine acquires only there.
+    fn awaited_acquirer_of(
+        &self,
+        call: &ast::ExprCall,
+        awaited: bool,
+    ) -> Option<(&'static Acquirer, String)> {
         let (acquirer, spelled) = self.acquirer_of_callee(call)?;
+        if acquirer.awaited != awaited || !acquires_when(call, acquirer.when) {
+            return None;
+        }
         // `urlopen("data:...")` reads an in-memory buffer.
         if acquirer.kind == catalog::Kind::Connection
             && let Some(Expr::StringLiteral(url)) = call.arguments.args.first()
@@ -740,7 +767,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
                 .resolver
                 .call_type(n.id.as_str())
                 .is_some_and(|callee| {
-                    catalog::acquirer(&callee).is_some()
+                    self.catalog.acquirer(&callee).is_some()
                         || matches!(callee.as_str(), "io.BytesIO" | "io.StringIO")
                 }),
             _ => false,
@@ -755,9 +782,26 @@ impl<'a, 'r> Extractor<'a, 'r> {
 
     fn acquirer_of_callee(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
         if let Some(name) = self.resolver.resolve(&call.func)
-            && let Some(acquirer) = catalog::acquirer(&name)
+            && let Some(acquirer) = self.catalog.acquirer(&name)
         {
             let spelled = unclosed_names::dotted(&call.func).unwrap_or(name);
+            return Some((acquirer, spelled));
+        }
+        // `Session()` where `Session = sessionmaker(engine)`, and
+        // `sessionmaker(engine)()`: calling an object whose type acquires
+        // when called.
+        if matches!(&*call.func, Expr::Name(_) | Expr::Call(_))
+            && self.catalog.has_method_acquirer(CALL)
+            && let Some(type_name) = self.type_of(&call.func)
+            && let Some(acquirer) = self.catalog.method_acquirer(&type_name, CALL)
+        {
+            let spelled = match &*call.func {
+                Expr::Call(inner) => format!(
+                    "{}()",
+                    unclosed_names::dotted(&inner.func).unwrap_or_default()
+                ),
+                func => unclosed_names::dotted(func).unwrap_or_default(),
+            };
             return Some((acquirer, spelled));
         }
         let Expr::Attribute(attr) = &*call.func else {
@@ -766,13 +810,14 @@ impl<'a, 'r> Extractor<'a, 'r> {
         let method = attr.attr.id.as_str();
         let typed = self
             .type_of(&attr.value)
-            .and_then(|t| catalog::method_acquirer(&t, method).map(|a| (a, t)));
+            .and_then(|t| self.catalog.method_acquirer(&t, method).map(|a| (a, t)));
         let (acquirer, receiver_type) = match typed {
             Some(found) => found,
             // Duck-typed methods (`conn, addr = x.accept()`) only where the
             // result is unpacked as that API returns it.
             None if self.unpacking => (
-                catalog::method_acquirer(catalog::ANY_RECEIVER, method)?,
+                self.catalog
+                    .method_acquirer(catalog::ANY_RECEIVER, method)?,
                 String::from("socket"),
             ),
             None => return None,
@@ -815,22 +860,25 @@ impl<'a, 'r> Extractor<'a, 'r> {
         match expr {
             Expr::Call(call) => {
                 if let Some(name) = self.resolver.resolve(&call.func) {
-                    return catalog::type_of_call(&name).map(str::to_owned);
+                    return self.catalog.type_of_call(&name).map(str::to_owned);
                 }
                 if let Expr::Attribute(attr) = &*call.func {
                     let receiver = self.type_of(&attr.value)?;
+                    let method = attr.attr.id.as_str();
                     if receiver == "pathlib.Path"
-                        && catalog::PATH_RETURNING_METHODS.contains(&attr.attr.id.as_str())
+                        && catalog::PATH_RETURNING_METHODS.contains(&method)
                     {
                         return Some(receiver);
                     }
+                    // `client.open_sftp().open(p)`.
+                    return self
+                        .catalog
+                        .method_acquirer(&receiver, method)
+                        .map(|a| a.type_name.to_owned());
                 }
                 None
             }
-            Expr::Name(n) => {
-                let callee = self.resolver.call_type(n.id.as_str())?;
-                catalog::type_of_call(&callee).map(str::to_owned)
-            }
+            Expr::Name(n) => self.type_of_name(n.id.as_str(), 0),
             Expr::BinOp(b) if b.op == ast::Operator::Div => {
                 self.type_of(&b.left).filter(|t| t == "pathlib.Path")
             }
@@ -839,6 +887,24 @@ impl<'a, 'r> Extractor<'a, 'r> {
             }
             _ => None,
         }
+    }
+
+    /// The type of a name bound to a call: `p = Path(x)`, or, through a
+    /// method acquirer of the receiver's type, `sftp = client.open_sftp()`
+    /// where `client = paramiko.SSHClient()`.
+    fn type_of_name(&self, name: &str, depth: u8) -> Option<String> {
+        if let Some(callee) = self.resolver.call_type(name) {
+            return self.catalog.type_of_call(&callee).map(str::to_owned);
+        }
+        let callee = self.resolver.call_callee(name)?;
+        let (receiver, method) = callee.split_once('.')?;
+        if depth >= 3 || receiver == name || method.contains('.') {
+            return None;
+        }
+        let receiver_type = self.type_of_name(receiver, depth + 1)?;
+        self.catalog
+            .method_acquirer(&receiver_type, method)
+            .map(|a| a.type_name.to_owned())
     }
 
     // ---- expressions ----
@@ -1039,22 +1105,22 @@ impl<'a, 'r> Extractor<'a, 'r> {
             } else {
                 Ctx::Borrow
             }
-        } else if let Some(name) = resolved.as_deref() {
-            if catalog::is_release_function(name) {
-                Ctx::Release
-            } else if catalog::is_borrower(name) {
-                Ctx::Borrow
-            } else if catalog::OWNING_FUNCTIONS.contains(&name) {
-                Ctx::Escape
-            } else {
-                self.unknown()
-            }
-        } else if method.is_some_and(|m| catalog::OWNING_METHODS.contains(&m)) {
-            Ctx::Escape
-        } else if method.is_some_and(|m| catalog::BORROWING_METHODS.contains(&m))
-            && self.is_poller(&call.func)
+        } else if let Some(used) = resolved
+            .as_deref()
+            .and_then(|name| self.catalog.callee_use(name))
         {
-            Ctx::Borrow
+            match used {
+                ArgUse::Release => Ctx::Release,
+                ArgUse::Borrow => Ctx::Borrow,
+                ArgUse::Own => Ctx::Escape,
+            }
+        } else if let Some(used) = method.and_then(|m| self.catalog.method_use(m))
+            && (used != MethodUse::BorrowOnPoller || self.is_poller(&call.func))
+        {
+            match used {
+                MethodUse::Own => Ctx::Escape,
+                MethodUse::Borrow | MethodUse::BorrowOnPoller => Ctx::Borrow,
+            }
         } else {
             self.unknown()
         };
@@ -1262,6 +1328,35 @@ fn short_type(qualified: &str) -> &str {
     qualified.rsplit('.').next().unwrap_or(qualified)
 }
 
+/// The method name under which the catalog lists objects that acquire
+/// when called (`sessionmaker()` factories).
+pub(crate) const CALL: &str = "__call__";
+
+/// Whether this call of an acquirer acquires, given its arguments.
+fn acquires_when(call: &ast::ExprCall, when: When) -> bool {
+    match when {
+        When::Always => true,
+        When::Argument { position, keyword } => {
+            let arg = call
+                .arguments
+                .find_keyword(keyword)
+                .map(|k| &k.value)
+                .or_else(|| call.arguments.args.get(position));
+            match arg {
+                None | Some(Expr::NoneLiteral(_)) => false,
+                Some(Expr::StringLiteral(s)) => !s.value.is_empty(),
+                Some(_) => true,
+            }
+        }
+        // `**options` may hold it: precision first.
+        When::WithoutKeyword(keyword) => call
+            .arguments
+            .keywords
+            .iter()
+            .all(|k| k.arg.as_ref().is_some_and(|arg| arg.as_str() != keyword)),
+    }
+}
+
 /// Whether the mode argument makes this acquisition a writer.
 fn is_writer(call: &ast::ExprCall, acquirer: &Acquirer) -> bool {
     let (position, keyword, default) = match acquirer.writer {
@@ -1339,9 +1434,10 @@ impl<'a> ast::visitor::Visitor<'a> for AllLoads<'a> {
 /// Does the body contain a call that may acquire? A cheap syntactic
 /// pre-filter on the callee's last name, so bodies without any skip the
 /// graph and the analysis.
-pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str]) -> bool {
+pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str], catalog: ActiveCatalog<'_>) -> bool {
     struct Finder<'x> {
         extra: &'x [&'x str],
+        catalog: ActiveCatalog<'x>,
         found: bool,
     }
     impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
@@ -1366,7 +1462,7 @@ pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str]) -> bool {
                     _ => None,
                 };
                 if let Some(last) = last
-                    && (catalog::is_acquirer_tail(last) || self.extra.contains(&last))
+                    && (self.catalog.is_acquirer_tail(last) || self.extra.contains(&last))
                 {
                     self.found = true;
                     return;
@@ -1377,6 +1473,7 @@ pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str]) -> bool {
     }
     let mut finder = Finder {
         extra: extra_names,
+        catalog,
         found: false,
     };
     ast::visitor::Visitor::visit_body(&mut finder, body);

@@ -18,7 +18,7 @@
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashSet;
-use unclosed_catalog::{Acquirer, Kind};
+use unclosed_catalog::{Acquirer, ActiveCatalog, Catalog, Kind};
 use unclosed_cfg::{Cfg, EdgeKind, NodeKind};
 use unclosed_names::{Resolver, ScopeKind, ScopeNames};
 
@@ -104,22 +104,42 @@ pub enum Fact {
     TooComplex(TextRange),
 }
 
-/// Analyze every body of a module.
-pub fn analyze_module(suite: &[Stmt], options: Options) -> Vec<Fact> {
+/// Analyze every body of a module with the resource catalog in force (the
+/// third-party catalogs it switches on by import are decided here).
+pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Vec<Fact> {
     let module = ScopeNames::module(suite);
-    // Local aliases of acquirers (`from zipfile import ZipFile as Z`) for
-    // the syntactic pre-filter.
-    let extra: Vec<&str> = module
+    let catalog = if catalog.depends_on_imports() {
+        catalog.for_imports(imported_modules(suite))
+    } else {
+        catalog.for_imports([])
+    };
+    let resolver = Resolver {
+        module: &module,
+        chain: &[],
+    };
+    // Local aliases of acquirers (`from zipfile import ZipFile as Z`) and
+    // module-level factories that acquire when called (`Session =
+    // sessionmaker(engine)`), for the syntactic pre-filter.
+    let mut extra: Vec<&str> = module
         .imports
         .iter()
         .filter(|(local, path)| {
             let tail = path.rsplit('.').next().unwrap_or(path);
-            local.as_str() != tail && unclosed_catalog::is_acquirer_tail(tail)
+            local.as_str() != tail && catalog.is_acquirer_tail(tail)
         })
         .map(|(local, _)| local.as_str())
         .collect();
+    if catalog.has_method_acquirer(effects::CALL) {
+        extra.extend(module.call_types.keys().map(|n| n.as_str()).filter(|n| {
+            resolver
+                .call_type(n)
+                .and_then(|callee| catalog.type_of_call(&callee))
+                .is_some_and(|t| catalog.method_acquirer(t, effects::CALL).is_some())
+        }));
+    }
     let mut cx = ModuleCx {
         module: &module,
+        catalog,
         options,
         extra: &extra,
         facts: Vec::new(),
@@ -141,6 +161,7 @@ pub fn analyze_module(suite: &[Stmt], options: Options) -> Vec<Fact> {
 
 struct ModuleCx<'m> {
     module: &'m ScopeNames,
+    catalog: ActiveCatalog<'m>,
     options: Options,
     extra: &'m [&'m str],
     facts: Vec<Fact>,
@@ -213,7 +234,7 @@ impl<'m> ModuleCx<'m> {
     }
 
     fn body(&mut self, body: &[Stmt], chain: &[&ScopeNames], kind: ScopeKind, range: TextRange) {
-        if !effects::may_acquire(body, self.extra) {
+        if !effects::may_acquire(body, self.extra, self.catalog) {
             return;
         }
         let cfg = match Cfg::build(body) {
@@ -227,7 +248,8 @@ impl<'m> ModuleCx<'m> {
             module: self.module,
             chain,
         };
-        let mut extractor = effects::Extractor::new(resolver, self.options.strict, cfg.len());
+        let mut extractor =
+            effects::Extractor::new(resolver, self.catalog, self.options.strict, cfg.len());
         for (id, node) in cfg.nodes.iter().enumerate() {
             extractor.node(id as unclosed_cfg::NodeId, &node.kind);
         }
@@ -289,7 +311,9 @@ impl<'m> ModuleCx<'m> {
             {
                 continue;
             }
-            if kind == ScopeKind::Module && acq.names.iter().any(|n| self.is_global_used(n)) {
+            if kind == ScopeKind::Module
+                && (acq.acquirer.long_lived || acq.names.iter().any(|n| self.is_global_used(n)))
+            {
                 continue;
             }
             let preds = preds.get_or_insert_with(|| predecessors(&cfg));
@@ -330,6 +354,27 @@ impl<'m> ModuleCx<'m> {
             })
             .contains(name)
     }
+}
+
+/// The modules a file imports anywhere (functions included), for the
+/// third-party catalogs they switch on. Only statements are visited.
+fn imported_modules(suite: &[Stmt]) -> Vec<&str> {
+    struct Imports<'a>(Vec<&'a str>);
+    impl<'a> ast::visitor::Visitor<'a> for Imports<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Import(i) => self.0.extend(i.names.iter().map(|a| a.name.id.as_str())),
+                Stmt::ImportFrom(i) if i.level == 0 => {
+                    self.0.extend(i.module.as_ref().map(|m| m.id.as_str()));
+                }
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+    }
+    let mut imports = Imports(Vec::new());
+    ast::visitor::Visitor::visit_body(&mut imports, suite);
+    imports.0
 }
 
 /// The bodies of `with` statements whose context manager expects an

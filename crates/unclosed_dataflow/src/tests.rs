@@ -5,7 +5,7 @@ use super::*;
 
 fn facts(src: &str) -> Vec<String> {
     let parsed = ruff_python_parser::parse_module(src).expect("parses");
-    analyze_module(parsed.suite(), Options::default())
+    analyze_module(parsed.suite(), &Catalog::standard(), Options::default())
         .into_iter()
         .map(|f| match f {
             Fact::Leak(l) => {

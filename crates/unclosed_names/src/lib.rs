@@ -451,6 +451,16 @@ impl<'s> Resolver<'s> {
         }
     }
 
+    /// The callee a name is bound only to calls of, as written in the
+    /// source and unresolved (`client.open_sftp` for `sftp =
+    /// client.open_sftp()`).
+    pub fn call_callee(&self, name: &str) -> Option<&'s str> {
+        self.binding_scope(name)?
+            .call_types
+            .get(name)
+            .map(String::as_str)
+    }
+
     /// Is `name` bound in the current (innermost) scope?
     pub fn is_local(&self, name: &str) -> bool {
         self.chain

@@ -131,17 +131,27 @@ pub(crate) fn help(leak: &Leak) -> String {
     if a.kind == Kind::Fd {
         return "close it with `os.close()` in a `finally:` block, or hand it to `os.fdopen()` in a `with` statement".to_owned();
     }
+    let release = a.release.first().unwrap_or(&"close");
     if a.with_releases {
+        let with = match (a.asynchronous, a.awaited) {
+            (_, true) => "async with await",
+            (true, false) => "async with",
+            (false, false) => "with",
+        };
         format!(
-            "use `with {}(...) as {var}:` so it is released on every path, exceptions included",
+            "use `{with} {}(...) as {var}:` so it is released on every path, exceptions included",
             leak.callee
         )
-    } else {
+    } else if a.asynchronous {
+        format!("call `await {var}.{release}()` in a `finally:` block")
+    } else if a.release.contains(&"close") {
         format!(
-            "use `with contextlib.closing({}(...)) as {var}:` or call `{var}.{}()` in a `finally:` block",
+            "use `with contextlib.closing({}(...)) as {var}:` or call `{var}.{release}()` in a `finally:` block",
             leak.callee,
-            a.release.first().unwrap_or(&"close")
         )
+    } else {
+        // Not a context manager, and `contextlib.closing` calls `close()`.
+        format!("call `{var}.{release}()` in a `finally:` block")
     }
 }
 
@@ -160,6 +170,10 @@ fn default_var(kind: Kind) -> &'static str {
         Kind::Executor => "executor",
         Kind::DirIterator => "entries",
         Kind::Wrapper => "thing",
+        Kind::Client => "client",
+        Kind::Session => "session",
+        Kind::ConnectionPool => "pool",
+        Kind::Cursor => "cur",
     }
 }
 

@@ -16,7 +16,9 @@ pub use version::PythonVersion;
 pub const DOCS_URL_BASE: &str = "https://github.com/unclosed/unclosed/blob/main/docs/rules/";
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use unclosed_catalog::{Catalog, CatalogConfig};
 
 use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, SourceText, TextRange};
 
@@ -27,7 +29,10 @@ pub struct Settings {
     pub strict: bool,
     pub ignore_noqa: bool,
     /// Third-party catalogs and user additions to the resource catalog.
-    pub catalog: unclosed_catalog::CatalogConfig,
+    pub catalog: CatalogConfig,
+    /// The catalog built from `catalog`, on first use: see
+    /// [`Settings::resource_catalog`]. Leave it at its default.
+    pub catalog_cache: CatalogCache,
     /// The oldest Python the checked code must run on (`target-version`),
     /// for rules whose advice or fix needs a newer Python
     /// (`contextlib.aclosing` is 3.10+). `None`: not configured; see
@@ -35,12 +40,34 @@ pub struct Settings {
     pub target_version: Option<PythonVersion>,
 }
 
+/// The [`Catalog`] a [`Settings`] built from its configuration, kept with
+/// the configuration it was built from.
+#[derive(Debug, Clone, Default)]
+pub struct CatalogCache(OnceLock<(CatalogConfig, Arc<Catalog>)>);
+
 impl Settings {
     /// Whether advice may use a feature of Python `version`: true when the
     /// configured target is that version or newer, or when no target is
     /// configured (then the advice should name the version it needs).
     pub fn targets_at_least(&self, version: PythonVersion) -> bool {
         self.target_version.is_none_or(|target| target >= version)
+    }
+
+    /// The resource catalog for these settings. It is built once, by the
+    /// first file checked, and shared by every file checked with these
+    /// settings (the default configuration's catalog is shared by the whole
+    /// process). Should `catalog` be changed after that, the catalog is
+    /// built anew for each call.
+    pub fn resource_catalog(&self) -> Arc<Catalog> {
+        let (config, catalog) = self
+            .catalog_cache
+            .0
+            .get_or_init(|| (self.catalog.clone(), Catalog::shared(&self.catalog)));
+        if *config == self.catalog {
+            catalog.clone()
+        } else {
+            Catalog::shared(&self.catalog)
+        }
     }
 }
 
@@ -77,7 +104,8 @@ pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport 
             let options = unclosed_dataflow::Options {
                 strict: settings.strict,
             };
-            let facts = unclosed_dataflow::analyze_module(parsed.suite(), options);
+            let catalog = settings.resource_catalog();
+            let facts = unclosed_dataflow::analyze_module(parsed.suite(), &catalog, options);
             let mut diagnostics: Vec<Diagnostic> = facts
                 .iter()
                 .filter_map(|fact| leaks::diagnostic(fact, &source))

@@ -1,6 +1,7 @@
 //! Rule fixtures: `resources/fixtures/UCxxx.py` hold violating and safe
 //! code for one rule, and the rule's findings on them are snapshot-tested
-//! (text output, the way a user reads it). Files under `valid/` must
+//! (text output, the way a user reads it). `catalogs/LIBRARY.py` do the same
+//! for each third-party catalog, with every rule. Files under `valid/` must
 //! produce no finding of any rule.
 
 use std::path::{Path, PathBuf};
@@ -50,6 +51,58 @@ rule_fixture!(uc104, "UC104");
 rule_fixture!(uc105, "UC105");
 rule_fixture!(uc106, "UC106");
 rule_fixture!(uc107, "UC107");
+
+/// A third-party catalog's fixture: findings only above the `# Safe code`
+/// line, and a snapshot of them.
+macro_rules! catalog_fixture {
+    ($name:ident) => {
+        #[test]
+        fn $name() {
+            let path = fixtures_dir().join(concat!("catalogs/", stringify!($name), ".py"));
+            assert_safe_part_is_silent(&path);
+            let output = render(&path, "UC");
+            assert!(!output.is_empty(), "the fixture must have violations");
+            insta::assert_snapshot!(concat!("catalog_", stringify!($name)), output);
+        }
+    };
+}
+
+fn assert_safe_part_is_silent(path: &Path) {
+    let text = std::fs::read_to_string(path).expect("fixture is readable");
+    let safe_from = text
+        .lines()
+        .position(|l| l.starts_with("# Safe code"))
+        .expect("the fixture has a `# Safe code` part")
+        + 1;
+    let report = check_text(path, text, &Settings::default());
+    let source = report.source.as_ref().expect("parsed");
+    for d in &report.diagnostics {
+        let row = source.location(d.range.start()).row;
+        assert!(
+            row < safe_from,
+            "{}:{row}: {} in the safe part",
+            path.display(),
+            d.message
+        );
+    }
+}
+
+catalog_fixture!(requests);
+catalog_fixture!(httpx);
+catalog_fixture!(aiohttp);
+catalog_fixture!(psycopg);
+catalog_fixture!(sqlalchemy);
+catalog_fixture!(redis);
+catalog_fixture!(paramiko);
+catalog_fixture!(boto3);
+
+#[test]
+fn every_third_party_catalog_has_a_fixture() {
+    for library in unclosed_catalog::LIBRARIES {
+        let path = fixtures_dir().join(format!("catalogs/{}.py", library.name));
+        assert!(path.exists(), "no fixture for the {} catalog", library.name);
+    }
+}
 
 #[test]
 fn valid_fixtures_have_no_findings() {

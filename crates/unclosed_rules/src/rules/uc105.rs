@@ -15,6 +15,10 @@ declare_rule! {
     /// stays open, and from Python 3.13 a `ResourceWarning` says so. This is
     /// "Mistake 3": assuming `sqlite3`'s `with` closes the connection.
     ///
+    /// `psycopg2` connections behave the same (their `with` ends the
+    /// transaction) and are reported when the `psycopg` catalog is on;
+    /// psycopg 3's `with` does close.
+    ///
     /// ## Example
     /// ```python
     /// with sqlite3.connect("app.db") as conn:
