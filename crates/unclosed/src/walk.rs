@@ -90,6 +90,14 @@ impl Walker {
                     if is_excluded(&cli_excludes, path, &root) {
                         return false;
                     }
+                    // Only directories and Python files can be analyzed: a
+                    // data file never makes us read the configuration of
+                    // its directory (CPython's tests hold a broken
+                    // `unclosed.toml` next to no Python code).
+                    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    if !is_dir && path.extension().is_none_or(|ext| ext != "py") {
+                        return true;
+                    }
                     // The configuration of the directory holding the entry
                     // decides: a nested project cannot un-exclude itself.
                     let abs = unclosed_config::absolute(resolver.cwd(), path);

@@ -1259,6 +1259,23 @@ impl<'a, 'r> Extractor<'a, 'r> {
         callee: String,
         how: TemporaryUse,
     ) {
+        // A lazy object used once holds something only if that use makes
+        // it connect or read (`requests.Session().get(url)`, not
+        // `Transport(sock).packetizer`).
+        let arms = |methods: &[&str]| matches!(&how, TemporaryUse::Receiver(m) if methods.contains(&m.as_str()));
+        let holds = match acquirer.lazy {
+            catalog::Lazy::No => true,
+            catalog::Lazy::UntilMethod(methods) => arms(methods),
+            catalog::Lazy::UnlessHost(methods) => {
+                !call.arguments.args.is_empty()
+                    || call.arguments.find_keyword("host").is_some()
+                    || arms(methods)
+            }
+            catalog::Lazy::UntilUse => !matches!(how, TemporaryUse::Dropped),
+        };
+        if !holds {
+            return;
+        }
         let writer = is_writer(call, acquirer);
         self.out.temporaries.push(Temporary {
             call,

@@ -11,7 +11,11 @@
 //! than the method calls on it, so responses are not tracked.
 
 use super::Library;
-use crate::{Kind, asynchronous, entry, long_lived, owning};
+use crate::{Kind, Lazy, asynchronous, entry, lazy, long_lived, owning};
+
+/// A connector holds sockets only once a session connects through it; an
+/// unused one warns about nothing when collected.
+const CONNECTS: Lazy = Lazy::UntilMethod(&["connect"]);
 
 pub(super) const LIBRARY: Library = Library {
     name: "aiohttp",
@@ -22,15 +26,21 @@ pub(super) const LIBRARY: Library = Library {
             Kind::Client,
             "aiohttp.ClientSession",
         )))),
-        long_lived(asynchronous(entry(
-            "aiohttp.TCPConnector",
-            Kind::ConnectionPool,
-            "aiohttp.BaseConnector",
+        long_lived(asynchronous(lazy(
+            entry(
+                "aiohttp.TCPConnector",
+                Kind::ConnectionPool,
+                "aiohttp.BaseConnector",
+            ),
+            CONNECTS,
         ))),
-        long_lived(asynchronous(entry(
-            "aiohttp.UnixConnector",
-            Kind::ConnectionPool,
-            "aiohttp.BaseConnector",
+        long_lived(asynchronous(lazy(
+            entry(
+                "aiohttp.UnixConnector",
+                Kind::ConnectionPool,
+                "aiohttp.BaseConnector",
+            ),
+            CONNECTS,
         ))),
     ],
     ..Library::EMPTY

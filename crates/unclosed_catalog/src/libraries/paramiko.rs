@@ -18,6 +18,9 @@ const SSH: &str = "paramiko.SSHClient";
 const SFTP: &str = "paramiko.SFTPClient";
 const TRANSPORT: &str = "paramiko.Transport";
 const CONNECTS: Lazy = Lazy::UntilMethod(&["connect"]);
+/// A transport starts its thread (and owns its socket for good) when it
+/// starts; one built over a test double and inspected holds nothing.
+const STARTS: Lazy = Lazy::UntilMethod(&["start_client", "start_server", "connect"]);
 
 pub(super) const LIBRARY: Library = Library {
     name: "paramiko",
@@ -35,12 +38,18 @@ pub(super) const LIBRARY: Library = Library {
             Kind::Client,
             SFTP,
         ),
-        owning(entry("paramiko.Transport", Kind::Connection, TRANSPORT)),
-        owning(entry(
-            "paramiko.transport.Transport",
-            Kind::Connection,
-            TRANSPORT,
-        )),
+        lazy(
+            owning(entry("paramiko.Transport", Kind::Connection, TRANSPORT)),
+            STARTS,
+        ),
+        lazy(
+            owning(entry(
+                "paramiko.transport.Transport",
+                Kind::Connection,
+                TRANSPORT,
+            )),
+            STARTS,
+        ),
         method(SFTP, file("open", 1, "r")),
         method(SFTP, file("file", 1, "r")),
     ],

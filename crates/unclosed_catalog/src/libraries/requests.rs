@@ -15,7 +15,13 @@
 //! consume. Such a response used in `with` is fine either way.
 
 use super::Library;
-use crate::{Kind, entry, long_lived};
+use crate::{Kind, Lazy, entry, lazy, long_lived};
+
+/// A session opens connections only when it sends a request; one used to
+/// prepare requests or hold settings holds nothing.
+const SENDS: Lazy = Lazy::UntilMethod(&[
+    "request", "get", "post", "put", "patch", "delete", "head", "options", "send",
+]);
 
 const SESSION: &str = "requests.Session";
 
@@ -23,11 +29,23 @@ pub(super) const LIBRARY: Library = Library {
     name: "requests",
     modules: &["requests"],
     acquirers: &[
-        long_lived(entry("requests.Session", Kind::Client, SESSION)),
-        long_lived(entry("requests.sessions.Session", Kind::Client, SESSION)),
+        long_lived(lazy(
+            entry("requests.Session", Kind::Client, SESSION),
+            SENDS,
+        )),
+        long_lived(lazy(
+            entry("requests.sessions.Session", Kind::Client, SESSION),
+            SENDS,
+        )),
         // The old spelling, still exported.
-        long_lived(entry("requests.session", Kind::Client, SESSION)),
-        long_lived(entry("requests.sessions.session", Kind::Client, SESSION)),
+        long_lived(lazy(
+            entry("requests.session", Kind::Client, SESSION),
+            SENDS,
+        )),
+        long_lived(lazy(
+            entry("requests.sessions.session", Kind::Client, SESSION),
+            SENDS,
+        )),
     ],
     borrowers: &[
         "requests.request",
