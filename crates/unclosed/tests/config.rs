@@ -551,3 +551,34 @@ fn verbose_reports_configurations_rate_and_slowest_files() {
     let quiet = unclosed(dir.path(), &["check", "-q"]);
     assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
 }
+
+/// A broken `unclosed.toml` among data files (CPython's `test_tomllib`
+/// has one) governs no Python file: it is never read.
+#[test]
+fn broken_config_next_to_no_python_code_is_not_read() {
+    let dir = project(&[
+        ("app.py", LEAKY),
+        ("data/invalid/unclosed.toml", "gee ''\n"),
+        ("data/invalid/other.toml", "x = 1\n"),
+    ]);
+    assert_eq!(
+        findings(dir.path(), &[]),
+        ["app.py:2 UC101", "app.py:7 UC104"]
+    );
+}
+
+/// The same file next to Python code is that code's configuration: an
+/// error.
+#[test]
+fn broken_config_next_to_python_code_is_an_error() {
+    config_error(
+        &[
+            ("app.py", LEAKY),
+            ("pkg/unclosed.toml", "gee ''\n"),
+            ("pkg/mod.py", LEAKY),
+        ],
+        &[],
+        "pkg/unclosed.toml:1:5",
+        &["invalid TOML"],
+    );
+}
