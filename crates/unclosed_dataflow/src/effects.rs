@@ -1253,7 +1253,7 @@ fn short_type(qualified: &str) -> &str {
 }
 
 /// Whether the mode argument makes this acquisition a writer.
-fn is_writer(call: &ast::ExprCall, acquirer: &Acquirer) -> bool {
+pub(crate) fn is_writer(call: &ast::ExprCall, acquirer: &Acquirer) -> bool {
     let (position, keyword, default) = match acquirer.writer {
         Writer::Never => return false,
         Writer::Always => return true,
@@ -1306,7 +1306,7 @@ pub(crate) fn loaded_names_in_body(body: &[Stmt]) -> Vec<&str> {
     walker.0
 }
 
-fn loaded_names_in_expr(expr: &Expr) -> Vec<&str> {
+pub(crate) fn loaded_names_in_expr(expr: &Expr) -> Vec<&str> {
     let mut walker = AllLoads::default();
     ast::visitor::Visitor::visit_expr(&mut walker, expr);
     walker.0
