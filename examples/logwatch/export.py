@@ -53,12 +53,12 @@ def compress(path, data):
 def save(path, data):
     """Mistake 4: when open() fails, `f` is unbound in `finally`."""
     try:
-        f = open(path, "w")  # later: UC202
+        f = open(path, "w")
         f.write(data)
     except:  # noqa: E722
         pass
     finally:
-        f.close()
+        f.close()  # expect: UC202
 
 
 # ---------------------------------------------------------------- correct code

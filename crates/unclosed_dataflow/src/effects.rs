@@ -1375,7 +1375,7 @@ fn acquires_when(call: &ast::ExprCall, when: When) -> bool {
 }
 
 /// Whether the mode argument makes this acquisition a writer.
-fn is_writer(call: &ast::ExprCall, acquirer: &Acquirer) -> bool {
+pub(crate) fn is_writer(call: &ast::ExprCall, acquirer: &Acquirer) -> bool {
     let (position, keyword, default) = match acquirer.writer {
         Writer::Never => return false,
         Writer::Always => return true,
@@ -1428,7 +1428,7 @@ pub(crate) fn loaded_names_in_body(body: &[Stmt]) -> Vec<&str> {
     walker.0
 }
 
-fn loaded_names_in_expr(expr: &Expr) -> Vec<&str> {
+pub(crate) fn loaded_names_in_expr(expr: &Expr) -> Vec<&str> {
     let mut walker = AllLoads::default();
     ast::visitor::Visitor::visit_expr(&mut walker, expr);
     walker.0

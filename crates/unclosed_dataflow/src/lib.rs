@@ -24,10 +24,21 @@ use unclosed_names::{Resolver, ScopeKind, ScopeNames};
 
 pub mod effects;
 mod explore;
+mod inherit;
+mod misuse;
+mod pipes;
 mod raises;
+mod swallowed;
+mod typestate;
+mod unbound;
 
 pub use effects::TemporaryUse;
 pub use explore::LostHow;
+pub use inherit::{Inheritable, MadeInheritable};
+pub use pipes::{DeadlockCause, PipeDeadlock};
+pub use swallowed::CloseErrorSwallowed;
+pub use typestate::UseAfterClose;
+pub use unbound::PossiblyUnbound;
 
 /// Analysis options.
 #[derive(Debug, Clone, Copy, Default)]
@@ -102,6 +113,17 @@ pub enum Fact {
     Temporary(Temporary),
     /// A body too large to analyze (no findings for it).
     TooComplex(TextRange),
+    /// An operation on a resource closed on every path reaching it (UC201).
+    UseAfterClose(UseAfterClose),
+    /// A release in `finally`/`except` of a name the `try` may not have
+    /// bound (UC202).
+    PossiblyUnbound(PossiblyUnbound),
+    /// A `Popen` pipe read or waited on in a way that blocks (UC203).
+    PipeDeadlock(PipeDeadlock),
+    /// A writer's `close()`/`flush()` whose failure is ignored (UC204).
+    CloseErrorSwallowed(CloseErrorSwallowed),
+    /// A call that makes a descriptor inheritable (UC501).
+    MadeInheritable(MadeInheritable),
 }
 
 /// Analyze every body of a module with the resource catalog in force (the
@@ -155,7 +177,9 @@ pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Ve
         Fact::Leak(l) => seen.insert((l.range, 0)),
         Fact::Temporary(t) => seen.insert((t.range, 1)),
         Fact::TooComplex(r) => seen.insert((*r, 2)),
+        _ => true,
     });
+    cx.facts.extend(misuse::analyze(suite, &module, catalog));
     cx.facts
 }
 

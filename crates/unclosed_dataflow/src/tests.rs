@@ -30,6 +30,7 @@ fn facts(src: &str) -> Vec<String> {
             }
             Fact::Temporary(t) => format!("temporary {} {:?}", t.callee, t.how),
             Fact::TooComplex(_) => "too complex".to_owned(),
+            other => format!("{other:?}"),
         })
         .collect()
 }

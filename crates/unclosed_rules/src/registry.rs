@@ -73,6 +73,11 @@ pub const RULES: &[Rule] = &[
     rules::uc105::Sqlite3WithDoesNotClose::RULE,
     rules::uc106::WriteNotFinalized::RULE,
     rules::uc107::FdNotClosed::RULE,
+    rules::uc201::UseAfterClose::RULE,
+    rules::uc202::CloseOfPossiblyUnbound::RULE,
+    rules::uc203::PopenPipeDeadlock::RULE,
+    rules::uc204::CloseErrorSwallowed::RULE,
+    rules::uc501::FdMadeInheritable::RULE,
 ];
 
 /// Look a rule up by code (case-insensitive) or name.

@@ -51,6 +51,11 @@ rule_fixture!(uc104, "UC104");
 rule_fixture!(uc105, "UC105");
 rule_fixture!(uc106, "UC106");
 rule_fixture!(uc107, "UC107");
+rule_fixture!(uc201, "UC201");
+rule_fixture!(uc202, "UC202");
+rule_fixture!(uc203, "UC203");
+rule_fixture!(uc204, "UC204");
+rule_fixture!(uc501, "UC501");
 
 /// A third-party catalog's fixture: findings only above the `# Safe code`
 /// line, and a snapshot of them.

@@ -10,3 +10,8 @@ pub mod uc104;
 pub mod uc105;
 pub mod uc106;
 pub mod uc107;
+pub mod uc201;
+pub mod uc202;
+pub mod uc203;
+pub mod uc204;
+pub mod uc501;
