@@ -687,6 +687,9 @@ def run_form(binary: str, tree: Path) -> tuple[list[dict], float, int, str]:
     return data, elapsed, proc.returncode, proc.stderr
 
 
+NOTES_MARKER = "## Reading the "
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--unclosed", default=os.environ.get("UNCLOSED_BIN", str(ROOT / "target/release/unclosed")))
@@ -772,7 +775,14 @@ def main() -> int:
     print(report)
     if args.write:
         Path(args.docs).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.docs).write_text(report)
+        # Hand-written notes after the generated report survive a rewrite.
+        notes = ""
+        if Path(args.docs).exists():
+            old = Path(args.docs).read_text(encoding="utf-8")
+            marker = old.find(NOTES_MARKER)
+            if marker >= 0:
+                notes = "\n" + old[marker:]
+        Path(args.docs).write_text(report.rstrip("\n") + "\n" + notes)
         print(f"mutants: wrote {args.docs}", file=sys.stderr)
     if args.check:
         failed = [f for f, m in thresholds.items() if rates.get(f, 0.0) < m]
