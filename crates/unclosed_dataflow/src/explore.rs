@@ -164,7 +164,7 @@ impl<'a> Known<'a> {
                     Guard::Present(n) => known.truthy.push(n),
                     Guard::Absent(n) => known.falsy.push(n),
                     Guard::NotNone(n) => known.truthy.push(n),
-                    Guard::Closed(_) => {}
+                    Guard::Closed(_) | Guard::StandardStream(_) => {}
                 }
             }
             suite = inner;
@@ -667,6 +667,13 @@ fn refine<'a>(
                     return Step::Released;
                 }
             }
+            Guard::StandardStream(n) => {
+                // `if fd > 2: os.close(fd)`: on the other branch the
+                // descriptor is stdin, stdout or stderr, which stay open.
+                if state.has(n) && effects.acquisitions[me].acquirer.kind == Kind::Fd {
+                    return Step::End;
+                }
+            }
             Guard::Present(n) => {
                 if state.falsy.contains(&n) {
                     // `closed = False` then `if closed:`: impossible.
@@ -682,6 +689,36 @@ fn refine<'a>(
         }
     }
     Step::Continue(state)
+}
+
+/// Whether `name OP bound` (true or false as `truthy` says) means the
+/// name is 0, 1 or 2: `fd > 2` false, `fd <= 2` true, `fd not in range(3)`
+/// false, `fd in (0, 1, 2)` true.
+fn is_standard_stream_test(op: ast::CmpOp, bound: &Expr, truthy: bool) -> bool {
+    let int = |e: &Expr| match e {
+        Expr::NumberLiteral(n) => match &n.value {
+            ast::Number::Int(i) => i.as_u64(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let is_stdio_set = |e: &Expr| match e {
+        Expr::Tuple(t) => {
+            !t.elts.is_empty() && t.elts.iter().all(|x| int(x).is_some_and(|v| v <= 2))
+        }
+        Expr::Call(c) => {
+            matches!(&*c.func, Expr::Name(f) if f.id.as_str() == "range")
+                && c.arguments.args.len() == 1
+                && int(&c.arguments.args[0]).is_some_and(|v| v <= 3)
+        }
+        _ => false,
+    };
+    match (op, truthy) {
+        (ast::CmpOp::Gt, false) | (ast::CmpOp::LtE, true) => int(bound) == Some(2),
+        (ast::CmpOp::GtE, false) | (ast::CmpOp::Lt, true) => int(bound) == Some(3),
+        (ast::CmpOp::NotIn, false) | (ast::CmpOp::In, true) => is_stdio_set(bound),
+        _ => false,
+    }
 }
 
 /// The name a `for` loop reads to its end: `for x in f:` or `for i, x in
@@ -708,6 +745,8 @@ enum Guard<'a> {
     NotNone(&'a str),
     /// `name.closed` is true on this edge.
     Closed(&'a str),
+    /// The descriptor `name` is 0, 1 or 2 on this edge.
+    StandardStream(&'a str),
 }
 
 fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
@@ -745,6 +784,9 @@ fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
                         && (op == ast::CmpOp::Is) == truthy =>
                 {
                     out.push(Guard::Absent(n.id.as_str()));
+                }
+                (Expr::Name(n), bound) if is_standard_stream_test(op, bound, truthy) => {
+                    out.push(Guard::StandardStream(n.id.as_str()));
                 }
                 (Expr::Name(n), Expr::NoneLiteral(_)) | (Expr::NoneLiteral(_), Expr::Name(n)) => {
                     let is_none = match op {
