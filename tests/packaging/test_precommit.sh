@@ -43,8 +43,8 @@ git -C "$repo" init -q
 git -C "$repo" add leaky.py clean.py notes.txt
 # pre-commit keeps its environments here, not in the user's cache.
 export PRE_COMMIT_HOME=$WORK/precommit-home
-# The committed hook at HEAD: both runs then share one built environment
-# (a dirty tree would make pre-commit build a new one per run).
+# The committed hook at HEAD (uncommitted changes are not tested). Each
+# try-repo clones it afresh and builds the package again: two builds.
 REF=$(git -C "$ROOT" rev-parse HEAD)
 
 echo "== pre-commit try-repo: the hook fails on the leaky file"
