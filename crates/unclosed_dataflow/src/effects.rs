@@ -1262,17 +1262,17 @@ impl<'a, 'r> Extractor<'a, 'r> {
         // A lazy object used once holds something only if that use makes
         // it connect or read (`requests.Session().get(url)`, not
         // `Transport(sock).packetizer`).
-        let arms = |methods: &[&str]| matches!(&how, TemporaryUse::Receiver(m) if methods.contains(&m.as_str()));
-        let holds = match acquirer.lazy {
-            catalog::Lazy::No => true,
-            catalog::Lazy::UntilMethod(methods) => arms(methods),
-            catalog::Lazy::UnlessHost(methods) => {
-                !call.arguments.args.is_empty()
-                    || call.arguments.find_keyword("host").is_some()
-                    || arms(methods)
-            }
-            catalog::Lazy::UntilUse => !matches!(how, TemporaryUse::Dropped),
-        };
+        let lazy = acquirer.lazy;
+        let holds = held_from_construction(lazy, call)
+            || match &how {
+                TemporaryUse::Receiver(m) => {
+                    lazy == catalog::Lazy::UntilUse || armed_by_method(lazy, m)
+                }
+                TemporaryUse::Argument(_) | TemporaryUse::Iterated => {
+                    lazy == catalog::Lazy::UntilUse
+                }
+                TemporaryUse::Dropped => false,
+            };
         if !holds {
             return;
         }
@@ -1284,6 +1284,31 @@ impl<'a, 'r> Extractor<'a, 'r> {
             how,
             writer,
         });
+    }
+}
+
+/// Whether an object the catalog calls lazy holds its resource as soon as
+/// it is built: always for eager ones, and `smtplib.SMTP(host)` given a
+/// host.
+pub(crate) fn held_from_construction(lazy: catalog::Lazy, call: &ast::ExprCall) -> bool {
+    match lazy {
+        catalog::Lazy::No => true,
+        catalog::Lazy::UntilMethod(_) | catalog::Lazy::UntilUse => false,
+        catalog::Lazy::UnlessHost(_) => {
+            !call.arguments.args.is_empty() || call.arguments.find_keyword("host").is_some()
+        }
+    }
+}
+
+/// Whether calling `method` on a lazy object makes it hold its resource
+/// (`conn.request()`, `fileinput.input().readline()`).
+pub(crate) fn armed_by_method(lazy: catalog::Lazy, method: &str) -> bool {
+    match lazy {
+        catalog::Lazy::No => true,
+        catalog::Lazy::UntilMethod(methods) | catalog::Lazy::UnlessHost(methods) => {
+            methods.contains(&method)
+        }
+        catalog::Lazy::UntilUse => matches!(method, "readline" | "readlines" | "read" | "__next__"),
     }
 }
 

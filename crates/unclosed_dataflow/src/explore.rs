@@ -249,14 +249,7 @@ pub(crate) fn explore<'a>(
             .filter(|n| !acq.names.contains(n))
             .collect(),
         via_exception: false,
-        armed: match acq.acquirer.lazy {
-            Lazy::No => true,
-            Lazy::UntilMethod(_) | Lazy::UntilUse => false,
-            Lazy::UnlessHost(_) => {
-                !acq.call.arguments.args.is_empty()
-                    || acq.call.arguments.find_keyword("host").is_some()
-            }
-        },
+        armed: crate::effects::held_from_construction(acq.acquirer.lazy, acq.call),
     };
     // Events of the acquiring node that come after the acquisition.
     let events = &effects.events[acq.node as usize];
@@ -419,14 +412,9 @@ fn lost<'a>(
 fn arms(lazy: Lazy, event: &Event<'_>, state: &State<'_>) -> bool {
     match (lazy, event) {
         (Lazy::No, _) => true,
-        (Lazy::UntilMethod(methods) | Lazy::UnlessHost(methods), Event::MethodCall(n, m)) => {
-            state.has(n) && methods.contains(m)
-        }
-        // Iterating it, passing it on, or reading from it opens a file.
+        (_, Event::MethodCall(n, m)) => state.has(n) && crate::effects::armed_by_method(lazy, m),
+        // Iterating it or passing it on opens a file.
         (Lazy::UntilUse, Event::Borrow(n)) => state.has(n),
-        (Lazy::UntilUse, Event::MethodCall(n, m)) => {
-            state.has(n) && matches!(*m, "readline" | "readlines" | "read" | "__next__")
-        }
         _ => false,
     }
 }
