@@ -280,9 +280,10 @@ impl<'m> ModuleCx<'m> {
         let mut effects = extractor.finish();
         // Code inside `with self.assertRaises(...)` is expected to fail
         // half-way: what it acquires is not a finding.
-        let expected_to_fail = expected_failure_blocks(body);
+        let idioms = Idioms::find(body);
+        let expected_to_fail = &idioms.expected_to_fail;
         let excused = |range: TextRange| expected_to_fail.iter().any(|b| b.contains_range(range));
-        for (stmt, name) in released_only_on_failure(body) {
+        for &(stmt, name) in &idioms.released_only_on_failure {
             if let Some(node) = cfg
                 .nodes
                 .iter()
@@ -299,7 +300,7 @@ impl<'m> ModuleCx<'m> {
                 .collect();
         }
 
-        let probes = probe_statements(body);
+        let probes = &idioms.probes;
         let probe = |t: &effects::Temporary<'_>| {
             t.how == effects::TemporaryUse::Dropped
                 && t.acquirer.kind == Kind::File
@@ -401,84 +402,95 @@ fn imported_modules(suite: &[Stmt]) -> Vec<&str> {
     imports.0
 }
 
-/// The bodies of `with` statements whose context manager expects an
-/// exception (`assertRaises`, `pytest.raises`) or patches names with mocks
-/// (`mock.patch`): what is acquired there is not a real resource's story.
-fn expected_failure_blocks(body: &[Stmt]) -> Vec<TextRange> {
-    struct Finder(Vec<TextRange>);
-    impl<'a> ast::visitor::Visitor<'a> for Finder {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                // `try: connect() except OSError: ... else: self.fail()`:
-                // the test wants the `try` body to fail.
-                Stmt::Try(t)
-                    if !t.handlers.is_empty() && t.orelse.first().is_some_and(fails_the_test) =>
-                {
-                    if let (Some(first), Some(last)) = (t.body.first(), t.body.last()) {
-                        self.0.push(TextRange::new(first.start(), last.end()));
-                    }
-                    ast::visitor::walk_stmt(self, stmt);
-                }
-                Stmt::With(w) => {
-                    if w.items.iter().any(|i| {
-                        unclosed_cfg::is_expected_failure_call(&i.context_expr)
-                            || unclosed_cfg::is_mocking_call(&i.context_expr)
-                    }) && let (Some(first), Some(last)) = (w.body.first(), w.body.last())
-                    {
-                        self.0.push(TextRange::new(first.start(), last.end()));
-                    }
-                    ast::visitor::walk_stmt(self, stmt);
-                }
-                _ => ast::visitor::walk_stmt(self, stmt),
-            }
-        }
-    }
-    let mut finder = Finder(Vec::new());
-    ast::visitor::Visitor::visit_body(&mut finder, body);
-    finder.0
+/// What the code around an acquisition says it expects, found in one walk
+/// of a body (nested definitions are other bodies).
+#[derive(Default)]
+struct Idioms<'a> {
+    /// The bodies of `with` statements whose context manager expects an
+    /// exception (`assertRaises`, `pytest.raises`) or patches names with
+    /// mocks (`mock.patch`), and of `try: ... else: self.fail()`: what is
+    /// acquired there is not a real resource's story.
+    expected_to_fail: Vec<TextRange>,
+    /// `try: open(path)` / `except FileNotFoundError as e: ...`: a bare call
+    /// in a `try` with handlers, its result unused, probes whether it fails
+    /// (often to capture the exception). The calls' ranges.
+    probes: Vec<TextRange>,
+    /// `try: use(fd)` / `except OSError: os.close(fd)` with no re-raise:
+    /// the code releases the resource only when that one statement fails,
+    /// so the statement succeeding hands the resource on (or the test
+    /// expects it to fail: `Popen(["*"], stdin=fd)`). The statement and the
+    /// name.
+    released_only_on_failure: Vec<(&'a Stmt, &'a str)>,
 }
 
-/// `try: use(fd)` / `except OSError: os.close(fd)` with no re-raise: the
-/// code releases the resource only when that one statement fails, so the
-/// statement succeeding hands the resource on (or the test expects it to
-/// fail: `Popen(["*"], stdin=fd)`). Returns the statement and the name.
-fn released_only_on_failure(body: &[Stmt]) -> Vec<(&Stmt, &str)> {
-    struct Finder<'a>(Vec<(&'a Stmt, &'a str)>);
-    impl<'a> ast::visitor::Visitor<'a> for Finder<'a> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::Try(t) if t.body.len() == 1 && t.finalbody.is_empty() => {
-                    let only = &t.body[0];
-                    for handler in &t.handlers {
-                        let ast::ExceptHandler::ExceptHandler(h) = handler;
-                        if h.body.last().is_some_and(|last| {
-                            matches!(
-                                last,
-                                Stmt::Raise(_)
-                                    | Stmt::Return(_)
-                                    | Stmt::Break(_)
-                                    | Stmt::Continue(_)
-                            )
-                        }) {
-                            continue;
-                        }
-                        for name in released_names(&h.body) {
-                            if mentions(only, name) && !self.0.contains(&(only, name)) {
-                                self.0.push((only, name));
-                            }
-                        }
-                    }
-                    ast::visitor::walk_stmt(self, stmt);
+impl<'a> Idioms<'a> {
+    fn find(body: &'a [Stmt]) -> Self {
+        let mut idioms = Idioms::default();
+        ast::visitor::Visitor::visit_body(&mut idioms, body);
+        idioms
+    }
+
+    fn try_stmt(&mut self, t: &'a ast::StmtTry) {
+        if t.handlers.is_empty() {
+            return;
+        }
+        if t.orelse.first().is_some_and(fails_the_test)
+            && let (Some(first), Some(last)) = (t.body.first(), t.body.last())
+        {
+            self.expected_to_fail
+                .push(TextRange::new(first.start(), last.end()));
+        }
+        for s in &t.body {
+            if let Stmt::Expr(e) = s
+                && let Expr::Call(call) = &*e.value
+            {
+                self.probes.push(call.range());
+            }
+        }
+        if let [only] = &t.body[..]
+            && t.finalbody.is_empty()
+        {
+            for handler in &t.handlers {
+                let ast::ExceptHandler::ExceptHandler(h) = handler;
+                if h.body.last().is_some_and(|last| {
+                    matches!(
+                        last,
+                        Stmt::Raise(_) | Stmt::Return(_) | Stmt::Break(_) | Stmt::Continue(_)
+                    )
+                }) {
+                    continue;
                 }
-                _ => ast::visitor::walk_stmt(self, stmt),
+                for name in released_names(&h.body) {
+                    if mentions(only, name)
+                        && !self.released_only_on_failure.contains(&(only, name))
+                    {
+                        self.released_only_on_failure.push((only, name));
+                    }
+                }
             }
         }
     }
-    let mut finder = Finder(Vec::new());
-    ast::visitor::Visitor::visit_body(&mut finder, body);
-    finder.0
+}
+
+impl<'a> ast::visitor::Visitor<'a> for Idioms<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::FunctionDef(_) | Stmt::ClassDef(_) => return,
+            Stmt::Try(t) => self.try_stmt(t),
+            Stmt::With(w) => {
+                if w.items.iter().any(|i| {
+                    unclosed_cfg::is_expected_failure_call(&i.context_expr)
+                        || unclosed_cfg::is_mocking_call(&i.context_expr)
+                }) && let (Some(first), Some(last)) = (w.body.first(), w.body.last())
+                {
+                    self.expected_to_fail
+                        .push(TextRange::new(first.start(), last.end()));
+                }
+            }
+            _ => {}
+        }
+        ast::visitor::walk_stmt(self, stmt);
+    }
 }
 
 /// Names released by a statement of `body`: `os.close(fd)`, `f.close()`.
@@ -533,34 +545,6 @@ fn predecessors(cfg: &Cfg<'_>) -> Vec<smallvec::SmallVec<[unclosed_cfg::NodeId; 
         }
     }
     preds
-}
-
-/// `try: open(path)` / `except FileNotFoundError as e: ...`: a bare call
-/// in a `try` with handlers, its result unused, probes whether it fails
-/// (often to capture the exception). Returns the calls' ranges.
-fn probe_statements(body: &[Stmt]) -> Vec<TextRange> {
-    struct Finder(Vec<TextRange>);
-    impl<'a> ast::visitor::Visitor<'a> for Finder {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            match stmt {
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
-                Stmt::Try(t) if !t.handlers.is_empty() => {
-                    for s in &t.body {
-                        if let Stmt::Expr(e) = s
-                            && let Expr::Call(call) = &*e.value
-                        {
-                            self.0.push(call.range());
-                        }
-                    }
-                    ast::visitor::walk_stmt(self, stmt);
-                }
-                _ => ast::visitor::walk_stmt(self, stmt),
-            }
-        }
-    }
-    let mut finder = Finder(Vec::new());
-    ast::visitor::Visitor::visit_body(&mut finder, body);
-    finder.0
 }
 
 /// `self.fail(...)`, `pytest.fail(...)`, `raise ...`, `assert False`: a
