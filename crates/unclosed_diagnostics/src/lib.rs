@@ -153,3 +153,148 @@ impl FileReport {
             .sort_by(|a, b| (a.range.start(), a.code).cmp(&(b.range.start(), b.code)));
     }
 }
+
+/// The result of applying fixes to a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The text with the applied fixes' edits.
+    pub text: String,
+    /// The indices (into the given fixes) of the fixes applied, in order.
+    pub applied: Vec<usize>,
+}
+
+/// Apply `fixes` to `text`, each whole or not at all: a fix is skipped when
+/// one of its edits overlaps (or touches at the same insertion point) an
+/// edit of a fix already taken. Fixes are taken in the order of their first
+/// edit, so the result does not depend on the order they are given in.
+/// Edits outside the text make the fix skipped, never a panic.
+pub fn apply_fixes(text: &str, fixes: &[&Fix]) -> Applied {
+    let mut order: Vec<usize> = (0..fixes.len())
+        .filter(|&i| !fixes[i].edits.is_empty())
+        .collect();
+    let first = |i: usize| {
+        fixes[i]
+            .edits
+            .iter()
+            .map(|e| (e.range.start(), e.range.end()))
+            .min()
+            .unwrap_or_default()
+    };
+    order.sort_by_key(|&i| (first(i), i));
+    let len = TextSize::try_from(text.len()).unwrap_or(TextSize::new(u32::MAX));
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut applied = Vec::new();
+    'fixes: for i in order {
+        let mut edits: Vec<&Edit> = fixes[i].edits.iter().collect();
+        edits.sort_by_key(|e| (e.range.start(), e.range.end()));
+        for (k, edit) in edits.iter().enumerate() {
+            if edit.range.end() > len
+                || !text.is_char_boundary(edit.range.start().to_usize())
+                || !text.is_char_boundary(edit.range.end().to_usize())
+            {
+                continue 'fixes;
+            }
+            if k > 0 && edits[k - 1].range.end() > edit.range.start() {
+                continue 'fixes;
+            }
+            if taken.iter().any(|t| overlaps(t.range, edit.range)) {
+                continue 'fixes;
+            }
+        }
+        taken.extend(edits);
+        applied.push(i);
+    }
+    taken.sort_by_key(|e| (e.range.start(), e.range.end()));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0usize;
+    for edit in taken {
+        out.push_str(&text[at..edit.range.start().to_usize()]);
+        out.push_str(&edit.content);
+        at = edit.range.end().to_usize();
+    }
+    out.push_str(&text[at..]);
+    Applied { text: out, applied }
+}
+
+/// Two edits conflict when their ranges share a byte, or both insert at
+/// the same point (their order would be a guess).
+fn overlaps(a: TextRange, b: TextRange) -> bool {
+    if a.is_empty() && b.is_empty() {
+        return a.start() == b.start();
+    }
+    a.start() < b.end() && b.start() < a.end()
+        || (a.is_empty() && b.start() < a.start() && a.start() < b.end())
+        || (b.is_empty() && a.start() < b.start() && b.start() < a.end())
+}
+
+impl Edit {
+    pub fn replacement(content: impl Into<String>, range: TextRange) -> Self {
+        Self {
+            range,
+            content: content.into(),
+        }
+    }
+
+    pub fn insertion(content: impl Into<String>, at: TextSize) -> Self {
+        Self {
+            range: TextRange::empty(at),
+            content: content.into(),
+        }
+    }
+
+    pub fn deletion(range: TextRange) -> Self {
+        Self {
+            range,
+            content: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(edits: Vec<Edit>) -> Fix {
+        Fix {
+            applicability: Applicability::Safe,
+            message: String::new(),
+            edits,
+        }
+    }
+
+    fn range(a: u32, b: u32) -> TextRange {
+        TextRange::new(TextSize::new(a), TextSize::new(b))
+    }
+
+    #[test]
+    fn applies_non_overlapping_fixes_whole() {
+        let text = "abcdef";
+        let a = fix(vec![
+            Edit::replacement("X", range(0, 1)),
+            Edit::insertion("!", TextSize::new(6)),
+        ]);
+        let b = fix(vec![Edit::replacement("Y", range(2, 4))]);
+        let c = fix(vec![Edit::deletion(range(3, 5))]);
+        let out = apply_fixes(text, &[&c, &a, &b]);
+        assert_eq!(out.text, "XbYef!");
+        assert_eq!(out.applied, vec![1, 2]);
+    }
+
+    #[test]
+    fn skips_edits_out_of_range_or_inside_a_character() {
+        let out = apply_fixes("é", &[&fix(vec![Edit::deletion(range(1, 2))])]);
+        assert_eq!(out.text, "é");
+        assert!(out.applied.is_empty());
+        let out = apply_fixes("ab", &[&fix(vec![Edit::deletion(range(1, 9))])]);
+        assert_eq!(out.text, "ab");
+    }
+
+    #[test]
+    fn same_point_insertions_conflict() {
+        let a = fix(vec![Edit::insertion("1", TextSize::new(1))]);
+        let b = fix(vec![Edit::insertion("2", TextSize::new(1))]);
+        let out = apply_fixes("ab", &[&a, &b]);
+        assert_eq!(out.text, "a1b");
+        assert_eq!(out.applied, vec![0]);
+    }
+}

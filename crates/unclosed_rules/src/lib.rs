@@ -1,5 +1,6 @@
 //! Rules and the per-file check.
 
+mod fixes;
 mod leaks;
 pub mod noqa;
 pub mod registry;
@@ -106,10 +107,21 @@ pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport 
             };
             let catalog = settings.resource_catalog();
             let facts = unclosed_dataflow::analyze_module(parsed.suite(), &catalog, options);
+            let cx = fixes::FixContext {
+                suite: parsed.suite(),
+                source: &source,
+                settings,
+            };
             let mut diagnostics: Vec<Diagnostic> = facts
                 .iter()
-                .filter_map(|fact| leaks::diagnostic(fact, &source))
-                .filter(|d| settings.selection.is_enabled(d.code))
+                .filter_map(|fact| {
+                    let mut d = leaks::diagnostic(fact, &source)?;
+                    if !settings.selection.is_enabled(d.code) {
+                        return None;
+                    }
+                    d.fix = fixes::fix(fact, &d, &cx);
+                    Some(d)
+                })
                 .collect();
             if !settings.ignore_noqa && !diagnostics.is_empty() {
                 let directives = noqa::directives(parsed.tokens(), &source);
