@@ -872,8 +872,13 @@ fn is_release_statement(kind: NodeKind<'_>) -> bool {
     let Expr::Attribute(attr) = &*call.func else {
         return false;
     };
+    is_release_method(attr.attr.id.as_str())
+}
+
+/// The method names that release what they are called on.
+pub(crate) fn is_release_method(method: &str) -> bool {
     matches!(
-        attr.attr.id.as_str(),
+        method,
         "close"
             | "aclose"
             | "shutdown"

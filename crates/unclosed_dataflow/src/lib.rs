@@ -24,6 +24,7 @@ use unclosed_names::{Resolver, ScopeKind, ScopeNames};
 
 pub mod effects;
 mod explore;
+pub mod generators;
 mod inherit;
 mod misuse;
 mod pipes;
@@ -34,6 +35,7 @@ mod unbound;
 
 pub use effects::TemporaryUse;
 pub use explore::LostHow;
+pub use generators::{AbandonedGenerator, EarlyExit, GeneratorExitIgnored, Held, HeldBy};
 pub use inherit::{Inheritable, MadeInheritable};
 pub use pipes::{DeadlockCause, PipeDeadlock};
 pub use swallowed::CloseErrorSwallowed;
@@ -124,6 +126,11 @@ pub enum Fact {
     CloseErrorSwallowed(CloseErrorSwallowed),
     /// A call that makes a descriptor inheritable (UC501).
     MadeInheritable(MadeInheritable),
+    /// A loop that can leave a generator holding a resource suspended
+    /// (UC301, UC302).
+    AbandonedGenerator(AbandonedGenerator),
+    /// A generator that can swallow `GeneratorExit` and yield again (UC303).
+    GeneratorExitIgnored(GeneratorExitIgnored),
 }
 
 /// Analyze every body of a module with the resource catalog in force (the
@@ -180,6 +187,8 @@ pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Ve
         _ => true,
     });
     cx.facts.extend(misuse::analyze(suite, &module, catalog));
+    cx.facts
+        .extend(generators::analyze(suite, &module, catalog, options.strict));
     cx.facts
 }
 

@@ -217,6 +217,8 @@ fn fact_key(fact: &Fact) -> (u8, TextRange) {
         Fact::Leak(l) => (5, l.range),
         Fact::Temporary(t) => (6, t.range),
         Fact::TooComplex(r) => (7, *r),
+        Fact::AbandonedGenerator(f) => (8, f.range),
+        Fact::GeneratorExitIgnored(f) => (9, f.range),
     }
 }
 

@@ -8,12 +8,17 @@ use unclosed_diagnostics::{Diagnostic, SourceText, TextRange};
 use crate::rules::{
     uc101, uc102, uc103, uc104, uc105, uc106, uc107, uc201, uc202, uc203, uc204, uc501,
 };
+use crate::rules::{uc301, uc302, uc303};
 
 /// The rule that reports a fact. Misuse facts map to their own rule; for
 /// leaks, by priority: rebinding (UC103), a
 /// non-closing `with` (UC105), raw descriptors (UC107), writers (UC106),
 /// exception-only leaks (UC102), other leaks (UC101).
-pub(crate) fn diagnostic(fact: &Fact, source: &SourceText) -> Option<Diagnostic> {
+pub(crate) fn diagnostic(
+    fact: &Fact,
+    source: &SourceText,
+    settings: &crate::Settings,
+) -> Option<Diagnostic> {
     let leak = match fact {
         Fact::Temporary(t) => return Some(uc104::diagnostic(t, source)),
         Fact::TooComplex(_) => return None,
@@ -22,6 +27,11 @@ pub(crate) fn diagnostic(fact: &Fact, source: &SourceText) -> Option<Diagnostic>
         Fact::PipeDeadlock(f) => return Some(uc203::diagnostic(f, source)),
         Fact::CloseErrorSwallowed(f) => return Some(uc204::diagnostic(f, source)),
         Fact::MadeInheritable(f) => return Some(uc501::diagnostic(f, source)),
+        Fact::AbandonedGenerator(f) if f.is_async => {
+            return Some(uc302::diagnostic(f, source, settings));
+        }
+        Fact::AbandonedGenerator(f) => return Some(uc301::diagnostic(f, source)),
+        Fact::GeneratorExitIgnored(f) => return Some(uc303::diagnostic(f, source)),
         Fact::Leak(leak) => leak,
     };
     let exceptional = matches!(leak.cause, LeakCause::Exception { .. });

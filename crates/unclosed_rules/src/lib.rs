@@ -115,7 +115,7 @@ pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport 
             let mut diagnostics: Vec<Diagnostic> = facts
                 .iter()
                 .filter_map(|fact| {
-                    let mut d = leaks::diagnostic(fact, &source)?;
+                    let mut d = leaks::diagnostic(fact, &source, settings)?;
                     if !settings.selection.is_enabled(d.code) {
                         return None;
                     }

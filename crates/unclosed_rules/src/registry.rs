@@ -77,6 +77,9 @@ pub const RULES: &[Rule] = &[
     rules::uc202::CloseOfPossiblyUnbound::RULE,
     rules::uc203::PopenPipeDeadlock::RULE,
     rules::uc204::CloseErrorSwallowed::RULE,
+    rules::uc301::ResourceGeneratorAbandoned::RULE,
+    rules::uc302::AsyncGeneratorNotAclosed::RULE,
+    rules::uc303::GeneratorExitIgnored::RULE,
     rules::uc501::FdMadeInheritable::RULE,
 ];
 

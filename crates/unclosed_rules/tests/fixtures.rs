@@ -55,6 +55,9 @@ rule_fixture!(uc201, "UC201");
 rule_fixture!(uc202, "UC202");
 rule_fixture!(uc203, "UC203");
 rule_fixture!(uc204, "UC204");
+rule_fixture!(uc301, "UC301");
+rule_fixture!(uc302, "UC302");
+rule_fixture!(uc303, "UC303");
 rule_fixture!(uc501, "UC501");
 
 /// A third-party catalog's fixture: findings only above the `# Safe code`

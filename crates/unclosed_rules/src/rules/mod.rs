@@ -14,4 +14,7 @@ pub mod uc201;
 pub mod uc202;
 pub mod uc203;
 pub mod uc204;
+pub mod uc301;
+pub mod uc302;
+pub mod uc303;
 pub mod uc501;
