@@ -217,6 +217,10 @@ fn fact_key(fact: &Fact) -> (u8, TextRange) {
         Fact::Leak(l) => (5, l.range),
         Fact::Temporary(t) => (6, t.range),
         Fact::TooComplex(r) => (7, *r),
+        Fact::OwnedNeverReleased(f) => (8, f.range),
+        Fact::ReleasedOnlyInDel(f) => (9, f.owned.range),
+        Fact::NoContextManager(f) => (10, f.range),
+        Fact::ExitSwallows(f) => (11, f.range),
     }
 }
 

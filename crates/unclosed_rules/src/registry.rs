@@ -77,6 +77,10 @@ pub const RULES: &[Rule] = &[
     rules::uc202::CloseOfPossiblyUnbound::RULE,
     rules::uc203::PopenPipeDeadlock::RULE,
     rules::uc204::CloseErrorSwallowed::RULE,
+    rules::uc401::OwnedResourceNeverReleased::RULE,
+    rules::uc402::DelOnlyCleanup::RULE,
+    rules::uc403::CloseWithoutContextManager::RULE,
+    rules::uc404::ExitSwallowsExceptions::RULE,
     rules::uc501::FdMadeInheritable::RULE,
 ];
 

@@ -55,6 +55,10 @@ rule_fixture!(uc201, "UC201");
 rule_fixture!(uc202, "UC202");
 rule_fixture!(uc203, "UC203");
 rule_fixture!(uc204, "UC204");
+rule_fixture!(uc401, "UC401");
+rule_fixture!(uc402, "UC402");
+rule_fixture!(uc403, "UC403");
+rule_fixture!(uc404, "UC404");
 rule_fixture!(uc501, "UC501");
 
 /// A third-party catalog's fixture: findings only above the `# Safe code`

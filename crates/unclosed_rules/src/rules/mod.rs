@@ -14,4 +14,8 @@ pub mod uc201;
 pub mod uc202;
 pub mod uc203;
 pub mod uc204;
+pub mod uc401;
+pub mod uc402;
+pub mod uc403;
+pub mod uc404;
 pub mod uc501;
