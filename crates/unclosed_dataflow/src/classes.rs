@@ -59,6 +59,9 @@ pub struct OwnedResource {
     pub callee: String,
     pub acquirer: &'static Acquirer,
     pub writer: bool,
+    /// Holds its resource from construction (not a lazy `smtplib.SMTP()`
+    /// that connects later).
+    held: bool,
 }
 
 /// A resource of a class released only by `__del__` (or by helpers only
@@ -165,6 +168,21 @@ const CLOSING_METHODS: &[&str] = &[
     "__aexit__",
 ];
 
+/// Names of methods whose job is to release what the object holds.
+const CLOSE_LIKE: &[&str] = &[
+    "close",
+    "aclose",
+    "stop",
+    "shutdown",
+    "terminate",
+    "cleanup",
+    "quit",
+    "disconnect",
+    "dispose",
+    "release",
+    "finish",
+];
+
 /// Methods a test framework calls around each test: a class that has them
 /// is set up and torn down for the user.
 const TEST_LIFECYCLE: &[&str] = &[
@@ -181,6 +199,8 @@ const TEST_LIFECYCLE: &[&str] = &[
 ];
 
 const CONTEXT_METHODS: &[&str] = &["__enter__", "__exit__", "__aenter__", "__aexit__"];
+
+const ITERATOR_METHODS: &[&str] = &["__iter__", "__next__", "__aiter__", "__anext__"];
 
 /// A base class as written in the `class` statement.
 #[derive(Debug, Clone)]
@@ -246,6 +266,7 @@ struct Acquired {
     callee: String,
     acquirer: &'static Acquirer,
     writer: bool,
+    held: bool,
 }
 
 impl<'m, 'c> ClassWalk<'m, 'c> {
@@ -359,6 +380,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                 resolver,
                 catalog: self.catalog,
                 aliases: FxHashMap::default(),
+                elements: FxHashMap::default(),
                 handled: Vec::new(),
                 calls: Vec::new(),
                 loaded: Vec::new(),
@@ -445,6 +467,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                         callee: acquired.callee,
                         acquirer: acquired.acquirer,
                         writer: acquired.writer,
+                        held: acquired.held,
                     });
                 }
             }
@@ -469,6 +492,21 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                     .acquisition(&e.body, resolver)
                     .or_else(|| self.acquisition(&e.orelse, resolver));
             }
+            // `[connect(a) for _ in range(n)]`: the attribute holds the
+            // resources.
+            Expr::ListComp(ast::ExprListComp { elt, .. })
+            | Expr::SetComp(ast::ExprSetComp { elt, .. })
+            | Expr::Generator(ast::ExprGenerator { elt, .. }) => {
+                return self
+                    .acquisition(elt, resolver)
+                    .filter(|(_, returns)| *returns == Returns::Object);
+            }
+            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
+                return elts
+                    .iter()
+                    .find_map(|e| self.acquisition(e, resolver))
+                    .filter(|(_, returns)| *returns == Returns::Object);
+            }
             _ => return None,
         };
         Some((
@@ -477,6 +515,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                 callee,
                 acquirer,
                 writer: crate::effects::is_writer(call, acquirer),
+                held: crate::effects::held_from_construction(acquirer.lazy, call),
             },
             acquirer.returns,
         ))
@@ -647,6 +686,9 @@ struct Uses<'a, 'r> {
     catalog: ActiveCatalog<'r>,
     /// Local names bound to attributes (`f = self.f`).
     aliases: FxHashMap<&'a str, SmallVec<[&'a str; 2]>>,
+    /// Loop variables over an attribute (`for conn in self.connections:`):
+    /// closing each element releases what the attribute holds.
+    elements: FxHashMap<&'a str, SmallVec<[&'a str; 2]>>,
     /// Uses that may release an attribute or hand it on.
     handled: Vec<(&'a str, TextRange)>,
     /// Methods called on an attribute: (attribute, method, no arguments,
@@ -720,8 +762,20 @@ impl<'a> Uses<'a, '_> {
         }
     }
 
-    /// `for target in (self.a, self.b)`: the target names each element.
+    /// `for target in (self.a, self.b)`: the target names each element;
+    /// `for target in self.conns`: the target is an element.
     fn alias_elements(&mut self, target: &'a Expr, iter: &'a Expr) {
+        if let Expr::Name(n) = target {
+            let refs = self.refs(iter);
+            if !refs.is_empty() {
+                let entry = self.elements.entry(n.id.as_str()).or_default();
+                for attr in refs {
+                    if !entry.contains(&attr) {
+                        entry.push(attr);
+                    }
+                }
+            }
+        }
         if let Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) =
             iter
         {
@@ -1077,6 +1131,17 @@ impl<'a> Uses<'a, '_> {
                 } else if is_name(&a.value, self.receiver) {
                     // The object's own method.
                     self.loaded.push(method);
+                } else if let Expr::Name(n) = &*a.value
+                    && CLOSING_METHODS.contains(&method)
+                    && let Some(attrs) = self.elements.get(n.id.as_str())
+                {
+                    // `for conn in self.conns: conn.close()`.
+                    let attrs = attrs.clone();
+                    self.calls.extend(
+                        attrs
+                            .iter()
+                            .map(|attr| (*attr, method, false, call.range())),
+                    );
                 } else {
                     self.expr(&a.value, Ctx::Borrow);
                 }
@@ -1241,9 +1306,19 @@ struct ExitCx<'p> {
 }
 
 impl ExitCx<'_> {
-    fn body(&self, body: &[Stmt], guard: Guard, facts: &mut Vec<Fact>) {
+    fn body(&self, body: &[Stmt], mut guard: Guard, facts: &mut Vec<Fact>) {
         for stmt in body {
             self.stmt(stmt, guard, facts);
+            // `if not issubclass(exc_type, E): return False` before: what
+            // follows runs only when the test is false.
+            if let Stmt::If(s) = stmt
+                && s.elif_else_clauses.is_empty()
+                && s.body
+                    .last()
+                    .is_some_and(|last| matches!(last, Stmt::Return(_) | Stmt::Raise(_)))
+            {
+                guard = guard.and(self.test(&s.test, false));
+            }
         }
     }
 
@@ -1368,7 +1443,87 @@ struct Hierarchy<'c> {
     /// Attributes released through another object anywhere in the module
     /// (`server.sock.close()`), computed on first need.
     foreign: Option<FxHashSet<String>>,
+    /// Where the module instantiates classes, computed on first need.
+    instantiations: Option<Instantiations>,
     suite: &'c [Stmt],
+}
+
+/// Calls of plain names in a module: in all, and inside methods of
+/// classes; and the module's `__all__`, when it is a literal list.
+#[derive(Default)]
+struct Instantiations {
+    total: FxHashMap<String, usize>,
+    in_methods: FxHashMap<String, usize>,
+    all: Option<Vec<String>>,
+}
+
+impl Instantiations {
+    fn find(suite: &[Stmt]) -> Self {
+        struct Counter<'o> {
+            out: &'o mut FxHashMap<String, usize>,
+            /// Count only inside methods: the depth of class bodies.
+            methods_only: bool,
+            in_class: usize,
+            in_method: usize,
+        }
+        impl<'a> ast::visitor::Visitor<'a> for Counter<'_> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                match stmt {
+                    Stmt::ClassDef(_) => {
+                        self.in_class += 1;
+                        ast::visitor::walk_stmt(self, stmt);
+                        self.in_class -= 1;
+                    }
+                    Stmt::FunctionDef(_) if self.in_class > 0 => {
+                        self.in_method += 1;
+                        ast::visitor::walk_stmt(self, stmt);
+                        self.in_method -= 1;
+                    }
+                    _ => ast::visitor::walk_stmt(self, stmt),
+                }
+            }
+            fn visit_expr(&mut self, expr: &'a Expr) {
+                if let Expr::Call(call) = expr
+                    && let Expr::Name(n) = &*call.func
+                    && (!self.methods_only || self.in_method > 0)
+                {
+                    *self.out.entry(n.id.to_string()).or_default() += 1;
+                }
+                ast::visitor::walk_expr(self, expr);
+            }
+        }
+        let mut found = Instantiations::default();
+        for (out, methods_only) in [(&mut found.total, false), (&mut found.in_methods, true)] {
+            let mut counter = Counter {
+                out,
+                methods_only,
+                in_class: 0,
+                in_method: 0,
+            };
+            ast::visitor::Visitor::visit_body(&mut counter, suite);
+        }
+        found.all =
+            suite.iter().find_map(|stmt| {
+                let Stmt::Assign(a) = stmt else { return None };
+                if !matches!(a.targets.as_slice(), [Expr::Name(n)] if n.id.as_str() == "__all__") {
+                    return None;
+                }
+                let (Expr::List(ast::ExprList { elts, .. })
+                | Expr::Tuple(ast::ExprTuple { elts, .. })) = &*a.value
+                else {
+                    return None;
+                };
+                Some(
+                    elts.iter()
+                        .filter_map(|e| match e {
+                            Expr::StringLiteral(s) => Some(s.value.to_str().to_owned()),
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            });
+        found
+    }
 }
 
 impl<'c> Hierarchy<'c> {
@@ -1381,6 +1536,7 @@ impl<'c> Hierarchy<'c> {
             classes,
             by_name,
             foreign: None,
+            instantiations: None,
             suite,
         }
     }
@@ -1449,6 +1605,25 @@ impl<'c> Hierarchy<'c> {
         out
     }
 
+    /// A private class of the module (an `_underscore` name, or one left
+    /// out of `__all__`) that the module only instantiates in methods of
+    /// other classes: a part of those objects, whose lifecycle they manage
+    /// (`tarfile._Stream` closes its `_LowLevelFile`).
+    fn is_helper(&mut self, class: &ClassInfo) -> bool {
+        let name = class.name.as_str();
+        let suite = self.suite;
+        let uses = self
+            .instantiations
+            .get_or_insert_with(|| Instantiations::find(suite));
+        let private = name.starts_with('_')
+            || uses
+                .all
+                .as_ref()
+                .is_some_and(|all| !all.iter().any(|n| n == name));
+        let total = uses.total.get(name).copied().unwrap_or(0);
+        private && total > 0 && uses.in_methods.get(name).copied().unwrap_or(0) >= total
+    }
+
     fn decide(&mut self, facts: &mut Vec<Fact>) {
         let classes = self.classes;
         for (i, class) in classes.iter().enumerate() {
@@ -1484,19 +1659,44 @@ impl<'c> Hierarchy<'c> {
                     let defines = &classes[j].defines;
                     TEST_LIFECYCLE.iter().any(|m| defines.contains(*m))
                 });
-            if with_protocol || managed {
+            // An iterator's `close()` (generator protocol, WSGI response
+            // iterables) is called by whoever drives it.
+            let iterator = ITERATOR_METHODS.iter().any(|m| class.defines.contains(*m));
+            if with_protocol || managed || iterator || self.is_helper(class) {
                 continue;
             }
+            // Only classes that own a resource of the catalog: a `close()`
+            // that closes what the caller gave (a wrapper), finishes a
+            // parse or a GUI window is not worth a `with`.
+            let closes_own = |name: &str| {
+                family.iter().flat_map(|&k| &classes[k].owned).any(|owned| {
+                    family.iter().any(|&j| {
+                        classes[j]
+                            .calls
+                            .get(&owned.attr)
+                            .into_iter()
+                            .flatten()
+                            .any(|c| {
+                                c.site.method == name
+                                    && releases(owned.acquirer, &c.method, c.no_args)
+                            })
+                    })
+                })
+            };
             let closeable = match &class.close {
-                Some((name, is_async)) => Some(Closeable::Method {
+                Some((name, is_async)) if closes_own(name) => Some(Closeable::Method {
                     name: name.clone(),
                     is_async: *is_async,
                 }),
-                None => outcomes.iter().find_map(|(owned, outcome)| match outcome {
-                    Outcome::Released(method) => Some(Closeable::Owns {
-                        owned: (*owned).clone(),
-                        released_in: method.clone(),
-                    }),
+                _ => outcomes.iter().find_map(|(owned, outcome)| match outcome {
+                    // Released by a method named for it (`stop()`), not by
+                    // the end of a protocol (`load_module()`, `_close()`).
+                    Outcome::Released(method) if CLOSE_LIKE.contains(&method.as_str()) => {
+                        Some(Closeable::Owns {
+                            owned: (*owned).clone(),
+                            released_in: method.clone(),
+                        })
+                    }
                     _ => None,
                 }),
             };
@@ -1533,7 +1733,17 @@ impl<'c> Hierarchy<'c> {
                 continue;
             }
             seen.push(attr);
+            // `self.smtp = smtplib.SMTP()` holds nothing until a method
+            // connects it.
+            let armed =
+                owned.held
+                    || family.iter().any(|&j| {
+                        classes[j].calls.get(attr).into_iter().flatten().any(|c| {
+                            crate::effects::armed_by_method(owned.acquirer.lazy, &c.method)
+                        })
+                    });
             if dynamic
+                || !armed
                 || known.iter().any(|k| k.releases.contains(&attr))
                 || self.foreign().contains(attr)
             {
@@ -1642,8 +1852,9 @@ fn releases(acquirer: &Acquirer, method: &str, no_args: bool) -> bool {
         || (no_args && method == "read" && acquirer.release.contains(&unclosed_catalog::FULL_READ))
 }
 
-/// Attributes released through an object that is not `self` anywhere in
-/// the module: `server.sock.close()`, `os.close(pair.fd)`, `with obj.f:`.
+/// Attributes released or handed on through an object that is not `self`
+/// anywhere in the module: `server.sock.close()`, `os.close(pair.fd)`,
+/// `with obj.f:`, `memoryview(arena.buffer)`.
 fn foreign_releases(suite: &[Stmt]) -> FxHashSet<String> {
     struct Finder(FxHashSet<String>);
     fn other_object(expr: &Expr) -> Option<&str> {
@@ -1671,13 +1882,14 @@ fn foreign_releases(suite: &[Stmt]) -> FxHashSet<String> {
                             self.0.insert(attr.to_owned());
                         }
                     }
-                    func => {
-                        if unclosed_names::dotted(func)
-                            .is_some_and(|d| matches!(d.as_str(), "os.close" | "socket.close"))
-                            && let Some(attr) = call.arguments.args.first().and_then(other_object)
-                        {
-                            self.0.insert(attr.to_owned());
-                        }
+                    _ => {}
+                }
+                // `os.close(pair.fd)`, `memoryview(arena.buffer)`: handed to
+                // a call through another object, which may release it or
+                // keep it.
+                for arg in &call.arguments.args {
+                    if let Some(attr) = other_object(arg) {
+                        self.0.insert(attr.to_owned());
                     }
                 }
             }

@@ -7,8 +7,9 @@ use crate::registry::declare_rule;
 declare_rule! {
     /// ## What it does
     /// Finds a class that stores a resource in an attribute of `self`
-    /// (`self.f = open(path)`, `self.sock = socket.socket()`, in any method)
-    /// when no method of the class releases it: no `self.f.close()` (or the
+    /// (`self.f = open(path)`, `self.sock = socket.socket()`, `self.conns =
+    /// [connect(a) for a in addresses]`, in any method) when no method of
+    /// the class releases it: no `self.f.close()` (or the
     /// release method of its kind), no `with self.f:`, no
     /// `os.close(self.fd)`.
     ///
@@ -16,8 +17,11 @@ declare_rule! {
     /// counts as released: a release through an alias (`f = self.f`), the
     /// attribute passed to a call that may close it, returned, yielded or
     /// stored elsewhere, its bound `close` handed on
-    /// (`atexit.register(self.f.close)`), a release of `obj.f` anywhere in
-    /// the module, or by a base or a subclass defined in the module.
+    /// (`atexit.register(self.f.close)`), a release of `obj.f` (or `obj.f`
+    /// passed to any call) anywhere in the module, or by a base or a
+    /// subclass defined in the module. A lazy object that holds nothing
+    /// until a method connects it (`smtplib.SMTP()` without a host) is
+    /// reported only when some method does.
     /// Classes with a base class that is neither defined in the module nor
     /// a known one of the standard library (`io.IOBase`,
     /// `socketserver.TCPServer`, `unittest.TestCase`, ...), and classes

@@ -6,27 +6,41 @@ use crate::registry::declare_rule;
 
 declare_rule! {
     /// ## What it does
-    /// Finds a closeable class that cannot be used in a `with` statement:
-    /// it defines neither `__enter__`/`__exit__` nor
-    /// `__aenter__`/`__aexit__`, and inherits none. A class is closeable
-    /// when it defines a `close()` (or `aclose()`) that releases something
-    /// (calls `close()`, `shutdown()`, `terminate()`, ... on another object,
-    /// or `os.close()`), or when it owns a resource (UC401) that one of its
-    /// methods releases.
+    /// Finds a class that owns a resource and cannot be used in a `with`
+    /// statement: it defines neither `__enter__`/`__exit__` nor
+    /// `__aenter__`/`__aexit__`, and inherits none. The class owns a
+    /// resource when it stores one of the catalog's acquisitions in `self`
+    /// (as for UC401; a list of them counts), and it is reported when its
+    /// `close()` (or `aclose()`) releases that resource, or when a method
+    /// named for it (`stop()`, `shutdown()`, `terminate()`, `cleanup()`,
+    /// ...) does.
     ///
-    /// Not reported, as not worth the change: a `close()` that releases
-    /// nothing (a no-op, `raise NotImplementedError`, an abstract method, a
-    /// test double) or only calls the object's own methods or `super()`;
-    /// a class whose base (in the module or a known one of the standard
-    /// library, `io.IOBase`, `socketserver.BaseServer`,
-    /// `contextlib.AbstractContextManager`, ...) or subclass in the module
-    /// provides `__enter__`/`__exit__`; a class with a base we do not know
-    /// (it may provide them); objects whose framework calls the cleanup for
-    /// them (`unittest.TestCase` and classes with `setUp`/`tearDown` or
-    /// `setup_method`/`teardown_method`, request handlers, `logging`
-    /// handlers, threads, `asyncio` protocols). A subclass that only
-    /// inherits `close()` is not reported again: the base is. Nested classes
-    /// and classes in test modules are classes like the others.
+    /// Not reported, as not worth the change:
+    /// - a `close()` that releases no resource of the class: a no-op,
+    ///   `raise NotImplementedError`, an abstract method, a test double, a
+    ///   wrapper closing what its caller gave it, a parser's `close()`
+    ///   that finishes the parse, a window's;
+    /// - a resource released at the end of a protocol rather than by a
+    ///   close-like method (`load_module()`, `_close()`);
+    /// - iterators (`__iter__`/`__next__`): their `close()` is the
+    ///   generator protocol, called by whoever drives them (WSGI servers);
+    /// - a private class of the module (an `_underscore` name, or one
+    ///   missing from `__all__`) that the module only instantiates inside
+    ///   methods of other classes: a part of those objects, which manage
+    ///   its lifecycle;
+    /// - a class whose base (in the module or a known one of the standard
+    ///   library: `io.IOBase`, `socketserver.BaseServer`,
+    ///   `contextlib.AbstractContextManager`, ...) or subclass in the
+    ///   module provides `__enter__`/`__exit__`, and a class with a base we
+    ///   do not know (it may provide them);
+    /// - objects whose framework calls the cleanup for them
+    ///   (`unittest.TestCase` and classes with `setUp`/`tearDown` or
+    ///   `setup_method`/`teardown_method`, request handlers, `logging`
+    ///   handlers, threads, `asyncio` protocols).
+    ///
+    /// A subclass that only inherits `close()` is not reported again: the
+    /// base is. Nested classes and classes in test modules are classes
+    /// like the others.
     ///
     /// ## Why is this bad?
     /// Without the context manager protocol, every user has to write
