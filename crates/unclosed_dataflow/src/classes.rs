@@ -272,16 +272,14 @@ struct Acquired {
 impl<'m, 'c> ClassWalk<'m, 'c> {
     /// Find classes in a body (also inside compound statements and
     /// functions).
-    fn body<'a>(&mut self, body: &'a [Stmt], chain: &[&ScopeNames]) {
+    fn body(&mut self, body: &[Stmt], chain: &[&ScopeNames]) {
         for stmt in body {
             match stmt {
-                Stmt::FunctionDef(f) => {
-                    if contains_class(&f.body) {
-                        let scope = ScopeNames::function(Some(&f.parameters), &f.body);
-                        let mut inner: Vec<&ScopeNames> = chain.to_vec();
-                        inner.push(&scope);
-                        self.body(&f.body, &inner);
-                    }
+                Stmt::FunctionDef(f) if contains_class(&f.body) => {
+                    let scope = ScopeNames::function(Some(&f.parameters), &f.body);
+                    let mut inner: Vec<&ScopeNames> = chain.to_vec();
+                    inner.push(&scope);
+                    self.body(&f.body, &inner);
                 }
                 Stmt::ClassDef(c) => {
                     let scope = ScopeNames::class(&c.body);
@@ -1313,9 +1311,7 @@ impl ExitCx<'_> {
             // follows runs only when the test is false.
             if let Stmt::If(s) = stmt
                 && s.elif_else_clauses.is_empty()
-                && s.body
-                    .last()
-                    .is_some_and(|last| matches!(last, Stmt::Return(_) | Stmt::Raise(_)))
+                && s.body.last().is_some_and(exits)
             {
                 guard = guard.and(self.test(&s.test, false));
             }
@@ -1415,6 +1411,19 @@ impl ExitCx<'_> {
             }
             _ => None,
         }
+    }
+}
+
+/// A statement that leaves `__exit__`: `return`, `raise`, or a test
+/// failure (`self.fail(...)`, `self._testCase.fail(...)`), which raises.
+fn exits(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Return(_) | Stmt::Raise(_) => true,
+        Stmt::Expr(e) => matches!(
+            &*e.value,
+            Expr::Call(call) if matches!(&*call.func, Expr::Attribute(a) if a.attr.id.as_str() == "fail")
+        ),
+        _ => false,
     }
 }
 
