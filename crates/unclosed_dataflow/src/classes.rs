@@ -2,13 +2,17 @@
 //! ownership connects the method that stores a resource (`__init__`,
 //! `open()`) to the one that releases it (`close()`, `__exit__`).
 //!
-//! One walk of the module summarizes every class (nested ones included):
-//! what its methods store in attributes of `self` that the catalog calls an
-//! acquisition ([`ClassWalk::acquisition`], the one place that decides
-//! it), every use of an attribute of `self` that may release it or hand it
-//! on, its bases, and what its `close()` and `__exit__` do. The facts are
-//! then decided over each class's hierarchy in the module (its bases and
-//! its subclasses defined there).
+//! A first walk of the module summarizes every class (nested ones
+//! included): its bases, the names it binds, what its methods store in
+//! attributes of `self` that the catalog calls an acquisition
+//! ([`ClassWalk::acquisition`], the one place that decides it; only in
+//! methods that pass the leak analysis's syntactic pre-filter), and what
+//! its `__exit__` returns. A second walk, only for the classes in the
+//! family of one that owns something, follows every use of an attribute of
+//! `self` that may release it or hand it on, and what `close()` does. The
+//! facts are then decided over each class's family in the module (its
+//! bases and its subclasses defined there). A module without any method
+//! that may acquire gets only the `__exit__` check.
 //!
 //! Ownership is followed generously, because a class's attributes live as
 //! long as the object and any method may be the one that closes them. An
@@ -106,19 +110,53 @@ pub struct ExitSwallows {
     pub method: String,
 }
 
-/// Analyze every class of a module.
+/// Analyze every class of a module. `extra` are the local names that may
+/// acquire (aliases of acquirers, factories), for the syntactic pre-filter.
 pub(crate) fn analyze(
     suite: &[Stmt],
     module: &ScopeNames,
     catalog: ActiveCatalog<'_>,
+    extra: &[&str],
 ) -> Vec<Fact> {
+    // Without a method that may acquire, no class owns a resource: only
+    // `__exit__` (UC404) is left to check.
+    if !any_method_may_acquire(suite, extra, catalog) {
+        let mut facts = Vec::new();
+        exits_only(suite, &mut facts);
+        return facts;
+    }
     let mut walk = ClassWalk {
         module,
         catalog,
+        extra,
         classes: Vec::new(),
         facts: Vec::new(),
+        pass: Pass::Summary,
+        next: 0,
+        needed: FxHashSet::default(),
     };
     walk.body(suite, &[]);
+    // The uses of attributes matter only in the families of classes that
+    // own something: a second walk follows them there.
+    let mut needed = FxHashSet::default();
+    {
+        let hierarchy = Hierarchy::new(&walk.classes, suite);
+        for (i, class) in walk.classes.iter().enumerate() {
+            if class.owned.is_empty() {
+                continue;
+            }
+            if let Some((ancestors, _)) = hierarchy.ancestry(i) {
+                needed.extend(ancestors);
+            }
+            needed.extend(hierarchy.descendants(i));
+        }
+    }
+    if !needed.is_empty() {
+        walk.pass = Pass::Uses;
+        walk.next = 0;
+        walk.needed = needed;
+        walk.body(suite, &[]);
+    }
     let ClassWalk {
         classes, mut facts, ..
     } = walk;
@@ -255,8 +293,24 @@ struct ClassInfo {
 struct ClassWalk<'m, 'c> {
     module: &'m ScopeNames,
     catalog: ActiveCatalog<'c>,
+    extra: &'m [&'m str],
     classes: Vec<ClassInfo>,
     facts: Vec<Fact>,
+    pass: Pass,
+    /// The index of the next class statement met (the same order in both
+    /// walks).
+    next: usize,
+    /// The classes whose uses of attributes the second walk follows.
+    needed: FxHashSet<usize>,
+}
+
+/// The two walks of the classes of a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Bases, names, what the methods store in `self`; `__exit__`.
+    Summary,
+    /// The uses of `self`'s attributes, for the classes in `needed`.
+    Uses,
 }
 
 /// A resource acquired by a value stored in `self`.
@@ -283,7 +337,15 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                 }
                 Stmt::ClassDef(c) => {
                     let scope = ScopeNames::class(&c.body);
-                    self.class(c, chain, &scope);
+                    let index = self.next;
+                    self.next += 1;
+                    match self.pass {
+                        Pass::Summary => self.class(c, chain, &scope),
+                        Pass::Uses if self.needed.contains(&index) => {
+                            self.uses(c, chain, &scope, index);
+                        }
+                        Pass::Uses => {}
+                    }
                     let mut inner: Vec<&ScopeNames> = chain.to_vec();
                     inner.push(&scope);
                     self.body(&c.body, &inner);
@@ -351,6 +413,15 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
         collect_methods(&def.body, &mut methods);
         for m in methods {
             let method = m.name.id.as_str();
+            if matches!(method, "__exit__" | "__aexit__") {
+                exit_returns(m, &name, &mut self.facts);
+            }
+            let Some((receiver, true)) = receiver(m) else {
+                continue;
+            };
+            if !crate::effects::may_acquire(&m.body, self.extra, self.catalog) {
+                continue;
+            }
             let fn_scope = ScopeNames::function(Some(&m.parameters), &m.body);
             let mut inner: Vec<&ScopeNames> = chain.to_vec();
             inner.push(scope);
@@ -359,20 +430,43 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                 module: self.module,
                 chain: &inner,
             };
-            if matches!(method, "__exit__" | "__aexit__") {
-                exit_returns(m, &name, &mut self.facts);
-            }
+            self.stores(&m.body, receiver, method, resolver, &mut info);
+        }
+        self.classes.push(info);
+    }
+
+    /// Follow the uses of `self`'s attributes in the methods of a class
+    /// (the `index`-th met) whose family owns something.
+    fn uses(
+        &mut self,
+        def: &ast::StmtClassDef,
+        chain: &[&ScopeNames],
+        scope: &ScopeNames,
+        index: usize,
+    ) {
+        let Some(info) = self.classes.get_mut(index) else {
+            return;
+        };
+        let mut methods = Vec::new();
+        collect_methods(&def.body, &mut methods);
+        for m in methods {
+            let method = m.name.id.as_str();
+            let fn_scope = ScopeNames::function(Some(&m.parameters), &m.body);
+            let mut inner: Vec<&ScopeNames> = chain.to_vec();
+            inner.push(scope);
+            inner.push(&fn_scope);
+            let resolver = Resolver {
+                module: self.module,
+                chain: &inner,
+            };
             if matches!(method, "close" | "aclose")
                 && releases_something(&m.body, resolver, self.catalog)
             {
                 info.close = Some((method.to_owned(), m.is_async));
             }
-            let Some((receiver, instance)) = receiver(m) else {
+            let Some((receiver, _)) = receiver(m) else {
                 continue;
             };
-            if instance {
-                self.stores(&m.body, receiver, method, resolver, &mut info);
-            }
             let mut uses = Uses {
                 receiver,
                 resolver,
@@ -415,7 +509,6 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                 }
             }
         }
-        self.classes.push(info);
     }
 
     /// The `self.attr = <acquisition>` assignments of a method.
@@ -518,6 +611,60 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             acquirer.returns,
         ))
     }
+}
+
+/// Whether some method of some class of the module may acquire a resource
+/// (the leak analysis's syntactic pre-filter).
+fn any_method_may_acquire(suite: &[Stmt], extra: &[&str], catalog: ActiveCatalog<'_>) -> bool {
+    struct Finder<'x> {
+        extra: &'x [&'x str],
+        catalog: ActiveCatalog<'x>,
+        found: bool,
+    }
+    impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.found {
+                return;
+            }
+            if let Stmt::ClassDef(c) = stmt {
+                let mut methods = Vec::new();
+                collect_methods(&c.body, &mut methods);
+                self.found = methods
+                    .iter()
+                    .any(|m| crate::effects::may_acquire(&m.body, self.extra, self.catalog));
+            }
+            ast::visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    let mut finder = Finder {
+        extra,
+        catalog,
+        found: false,
+    };
+    ast::visitor::Visitor::visit_body(&mut finder, suite);
+    finder.found
+}
+
+/// UC404 alone: the `__exit__` methods of every class.
+fn exits_only(suite: &[Stmt], facts: &mut Vec<Fact>) {
+    struct Finder<'f>(&'f mut Vec<Fact>);
+    impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::ClassDef(c) = stmt {
+                let mut methods = Vec::new();
+                collect_methods(&c.body, &mut methods);
+                for m in methods {
+                    if matches!(m.name.id.as_str(), "__exit__" | "__aexit__") {
+                        exit_returns(m, c.name.id.as_str(), self.0);
+                    }
+                }
+            }
+            ast::visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    ast::visitor::Visitor::visit_body(&mut Finder(facts), suite);
 }
 
 /// Whether a body defines a class somewhere (nested functions included).

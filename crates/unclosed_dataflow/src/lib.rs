@@ -191,7 +191,8 @@ pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Ve
         _ => true,
     });
     cx.facts.extend(misuse::analyze(suite, &module, catalog));
-    cx.facts.extend(classes::analyze(suite, &module, catalog));
+    cx.facts
+        .extend(classes::analyze(suite, &module, catalog, &extra));
     cx.facts
 }
 
