@@ -44,9 +44,11 @@
 //! `owning` entries that are qualified names (`acme.inspect`) are functions;
 //! bare names (`peek`) are methods, on any receiver.
 
+mod bases;
 mod catalog;
 mod libraries;
 
+pub use bases::{KNOWN_BASES, KnownBase, PLAIN_BASE_MODULES, known_base};
 pub use catalog::{ActiveCatalog, ArgUse, Catalog, MethodUse};
 pub use libraries::{LIBRARIES, Library};
 

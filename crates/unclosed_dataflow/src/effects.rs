@@ -669,7 +669,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
 
     /// The acquirer a call stands for when it is (or is not) the operand of
     /// `await`: an acquirer that returns a coroutine acquires only there.
-    fn awaited_acquirer_of(
+    pub(crate) fn awaited_acquirer_of(
         &self,
         call: &ast::ExprCall,
         awaited: bool,

@@ -22,6 +22,7 @@ use unclosed_catalog::{Acquirer, ActiveCatalog, Catalog, Kind};
 use unclosed_cfg::{Cfg, EdgeKind, NodeKind};
 use unclosed_names::{Resolver, ScopeKind, ScopeNames};
 
+mod classes;
 pub mod effects;
 mod explore;
 pub mod generators;
@@ -33,6 +34,7 @@ mod swallowed;
 mod typestate;
 mod unbound;
 
+pub use classes::{Closeable, ExitSwallows, NoContextManager, OwnedResource, ReleasedOnlyInDel};
 pub use effects::TemporaryUse;
 pub use explore::LostHow;
 pub use generators::{AbandonedGenerator, EarlyExit, GeneratorExitIgnored, Held, HeldBy};
@@ -131,6 +133,15 @@ pub enum Fact {
     AbandonedGenerator(AbandonedGenerator),
     /// A generator that can swallow `GeneratorExit` and yield again (UC303).
     GeneratorExitIgnored(GeneratorExitIgnored),
+    /// A resource stored in `self` that no method of the class releases
+    /// (UC401).
+    OwnedNeverReleased(OwnedResource),
+    /// A resource stored in `self` released only by `__del__` (UC402).
+    ReleasedOnlyInDel(ReleasedOnlyInDel),
+    /// A closeable class without `__enter__`/`__exit__` (UC403).
+    NoContextManager(NoContextManager),
+    /// `__exit__` returns a truthy constant (UC404).
+    ExitSwallows(ExitSwallows),
 }
 
 /// Analyze every body of a module with the resource catalog in force (the
@@ -189,6 +200,8 @@ pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Ve
     cx.facts.extend(misuse::analyze(suite, &module, catalog));
     cx.facts
         .extend(generators::analyze(suite, &module, catalog, options.strict));
+    cx.facts
+        .extend(classes::analyze(suite, &module, catalog, &extra));
     cx.facts
 }
 

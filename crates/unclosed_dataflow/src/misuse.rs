@@ -219,6 +219,10 @@ fn fact_key(fact: &Fact) -> (u8, TextRange) {
         Fact::TooComplex(r) => (7, *r),
         Fact::AbandonedGenerator(f) => (8, f.range),
         Fact::GeneratorExitIgnored(f) => (9, f.range),
+        Fact::OwnedNeverReleased(f) => (10, f.range),
+        Fact::ReleasedOnlyInDel(f) => (11, f.owned.range),
+        Fact::NoContextManager(f) => (12, f.range),
+        Fact::ExitSwallows(f) => (13, f.range),
     }
 }
 

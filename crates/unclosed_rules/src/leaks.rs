@@ -2,13 +2,14 @@
 //! words shared by the leak rules (the path a resource escapes by).
 
 use unclosed_catalog::Kind;
-use unclosed_dataflow::{Fact, Leak, LeakCause};
+use unclosed_dataflow::{Fact, Leak, LeakCause, OwnedResource};
 use unclosed_diagnostics::{Diagnostic, SourceText, TextRange};
 
 use crate::rules::{
     uc101, uc102, uc103, uc104, uc105, uc106, uc107, uc201, uc202, uc203, uc204, uc501,
 };
 use crate::rules::{uc301, uc302, uc303};
+use crate::rules::{uc401, uc402, uc403, uc404};
 
 /// The rule that reports a fact. Misuse facts map to their own rule; for
 /// leaks, by priority: rebinding (UC103), a
@@ -32,6 +33,10 @@ pub(crate) fn diagnostic(
         }
         Fact::AbandonedGenerator(f) => return Some(uc301::diagnostic(f, source)),
         Fact::GeneratorExitIgnored(f) => return Some(uc303::diagnostic(f, source)),
+        Fact::OwnedNeverReleased(f) => return Some(uc401::diagnostic(f, source)),
+        Fact::ReleasedOnlyInDel(f) => return Some(uc402::diagnostic(f, source)),
+        Fact::NoContextManager(f) => return Some(uc403::diagnostic(f, source)),
+        Fact::ExitSwallows(f) => return Some(uc404::diagnostic(f, source)),
         Fact::Leak(leak) => leak,
     };
     let exceptional = matches!(leak.cause, LeakCause::Exception { .. });
@@ -234,4 +239,57 @@ pub(crate) fn with_path_labels(mut d: Diagnostic, leak: &Leak) -> Diagnostic {
         d = d.with_label(with, "this `with` commits or rolls back, it does not close");
     }
     d
+}
+
+/// "file opened by `open()` at line 3": a resource a class owns.
+pub(crate) fn owned_subject(owned: &OwnedResource, source: &SourceText) -> String {
+    let kind = owned.acquirer.kind;
+    let verb = if owned.writer && kind == Kind::File {
+        "opened for writing"
+    } else {
+        kind.verb()
+    };
+    format!(
+        "{} {verb} by `{}()` at line {}",
+        kind.noun(),
+        owned.callee,
+        line(source, owned.call)
+    )
+}
+
+/// The usual fix for a resource a class owns: a `close()` that releases
+/// it, called by the context manager protocol.
+pub(crate) fn owned_help(owned: &OwnedResource) -> String {
+    let a = owned.acquirer;
+    let attr = &owned.attr;
+    let release = a.release.first().unwrap_or(&"close");
+    let (close, release, enter, exit, with) = if a.kind == Kind::Fd {
+        (
+            "close()",
+            format!("os.close(self.{attr})"),
+            "__enter__",
+            "__exit__",
+            "with",
+        )
+    } else if a.asynchronous {
+        (
+            "async def aclose()",
+            format!("await self.{attr}.{release}()"),
+            "__aenter__",
+            "__aexit__",
+            "async with",
+        )
+    } else {
+        (
+            "close()",
+            format!("self.{attr}.{release}()"),
+            "__enter__",
+            "__exit__",
+            "with",
+        )
+    };
+    format!(
+        "add a `{close}` method that calls `{release}`, and `{enter}`/`{exit}` that call it, so that callers can write `{with} {}(...) as obj:`",
+        owned.class
+    )
 }

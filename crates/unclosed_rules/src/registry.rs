@@ -80,6 +80,10 @@ pub const RULES: &[Rule] = &[
     rules::uc301::ResourceGeneratorAbandoned::RULE,
     rules::uc302::AsyncGeneratorNotAclosed::RULE,
     rules::uc303::GeneratorExitIgnored::RULE,
+    rules::uc401::OwnedResourceNeverReleased::RULE,
+    rules::uc402::DelOnlyCleanup::RULE,
+    rules::uc403::CloseWithoutContextManager::RULE,
+    rules::uc404::ExitSwallowsExceptions::RULE,
     rules::uc501::FdMadeInheritable::RULE,
 ];
 

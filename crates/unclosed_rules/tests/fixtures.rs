@@ -58,6 +58,10 @@ rule_fixture!(uc204, "UC204");
 rule_fixture!(uc301, "UC301");
 rule_fixture!(uc302, "UC302");
 rule_fixture!(uc303, "UC303");
+rule_fixture!(uc401, "UC401");
+rule_fixture!(uc402, "UC402");
+rule_fixture!(uc403, "UC403");
+rule_fixture!(uc404, "UC404");
 rule_fixture!(uc501, "UC501");
 
 /// A third-party catalog's fixture: findings only above the `# Safe code`

@@ -17,4 +17,8 @@ pub mod uc204;
 pub mod uc301;
 pub mod uc302;
 pub mod uc303;
+pub mod uc401;
+pub mod uc402;
+pub mod uc403;
+pub mod uc404;
 pub mod uc501;
