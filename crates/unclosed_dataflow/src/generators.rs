@@ -42,6 +42,8 @@
 //!   (or `except BaseException:`, or bare `except:`) around a `yield` can
 //!   reach another `yield` without re-raising.
 
+use std::cell::OnceCell;
+
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -272,30 +274,55 @@ pub(crate) fn analyze(
 // ---------------------------------------------------------------------
 // Scopes
 
-/// One scope on the way to the current body.
+/// One scope on the way to the current body. What it binds is computed
+/// on first need: most bodies never need it.
 struct Frame<'a> {
     kind: ScopeKind,
-    /// Functions defined once in this scope and bound by nothing else.
-    defs: FxHashMap<&'a str, &'a ast::StmtFunctionDef>,
+    body: &'a [Stmt],
+    parameters: Option<&'a ast::Parameters>,
     /// For a method: the name of its first parameter (`self`, `cls`).
     receiver: Option<&'a str>,
+    /// Functions defined once in this scope and bound by nothing else.
+    defs: OnceCell<FxHashMap<&'a str, &'a ast::StmtFunctionDef>>,
+    /// Function and class scopes' names (the module's are given).
+    names: OnceCell<ScopeNames>,
 }
 
 impl<'a> Frame<'a> {
-    fn new(kind: ScopeKind, body: &'a [Stmt], receiver: Option<&'a str>) -> Self {
-        let mut collector = DefCollector::default();
-        ast::visitor::Visitor::visit_body(&mut collector, body);
-        let defs = collector
-            .defs
-            .into_iter()
-            .filter(|(name, defs)| defs.len() == 1 && !collector.other.contains(name))
-            .map(|(name, defs)| (name, defs[0]))
-            .collect();
+    fn new(
+        kind: ScopeKind,
+        body: &'a [Stmt],
+        parameters: Option<&'a ast::Parameters>,
+        receiver: Option<&'a str>,
+    ) -> Self {
         Frame {
             kind,
-            defs,
+            body,
+            parameters,
             receiver,
+            defs: OnceCell::new(),
+            names: OnceCell::new(),
         }
+    }
+
+    fn defs(&self) -> &FxHashMap<&'a str, &'a ast::StmtFunctionDef> {
+        self.defs.get_or_init(|| {
+            let mut collector = DefCollector::default();
+            ast::visitor::Visitor::visit_body(&mut collector, self.body);
+            collector
+                .defs
+                .into_iter()
+                .filter(|(name, defs)| defs.len() == 1 && !collector.other.contains(name))
+                .map(|(name, defs)| (name, defs[0]))
+                .collect()
+        })
+    }
+
+    fn names(&self) -> &ScopeNames {
+        self.names.get_or_init(|| match self.kind {
+            ScopeKind::Class => ScopeNames::class(self.body),
+            _ => ScopeNames::function(self.parameters, self.body),
+        })
     }
 }
 
@@ -383,24 +410,32 @@ struct Scope<'s, 'a> {
     /// Frames of the module, the enclosing scopes and this one (last).
     frames: &'s [&'s Frame<'a>],
     module: &'s ScopeNames,
-    /// The scope names of the enclosing scopes and this one (last); the
-    /// module's are `module`.
-    chain: &'s [&'s ScopeNames],
+    /// The scope names of the enclosing scopes and this one (last), on
+    /// first need; the module's are `module`.
+    chain: OnceCell<Vec<&'s ScopeNames>>,
 }
 
-impl<'a> Scope<'_, 'a> {
+impl<'s, 'a> Scope<'s, 'a> {
+    fn chain(&self) -> &[&'s ScopeNames] {
+        self.chain.get_or_init(|| {
+            let frames: &'s [&'s Frame<'a>] = self.frames;
+            frames[1..].iter().map(|f| f.names()).collect()
+        })
+    }
+
     fn resolver(&self) -> Resolver<'_> {
         Resolver {
             module: self.module,
-            chain: self.chain,
+            chain: self.chain(),
         }
     }
 
     /// Where the `def` statement of this body is resolved.
     fn outer_resolver(&self) -> Resolver<'_> {
+        let chain = self.chain();
         Resolver {
             module: self.module,
-            chain: &self.chain[..self.chain.len().saturating_sub(1)],
+            chain: &chain[..chain.len().saturating_sub(1)],
         }
     }
 
@@ -408,7 +443,7 @@ impl<'a> Scope<'_, 'a> {
         if frame == 0 {
             self.module
         } else {
-            self.chain[frame - 1]
+            self.frames[frame].names()
         }
     }
 
@@ -438,7 +473,7 @@ impl<'a> Scope<'_, 'a> {
                 continue;
             }
             if i == 0 || names.bound.contains(name) {
-                return self.frames[i].defs.get(name).copied();
+                return self.frames[i].defs().get(name).copied();
             }
         }
         None
@@ -455,7 +490,7 @@ impl<'a> Scope<'_, 'a> {
             }
             let class = &self.frames[i - 1];
             return (class.kind == ScopeKind::Class)
-                .then(|| class.defs.get(method).copied())
+                .then(|| class.defs().get(method).copied())
                 .flatten();
         }
         None
@@ -468,30 +503,28 @@ trait ScopeVisitor {
 
 /// Visit the module and every function body, with their scopes.
 fn walk_scopes(suite: &[Stmt], module: &ScopeNames, visitor: &mut dyn ScopeVisitor) {
-    let module_frame = Frame::new(ScopeKind::Module, suite, None);
+    let module_frame = Frame::new(ScopeKind::Module, suite, None, None);
     let frames = vec![&module_frame];
     let scope = Scope {
         body: suite,
         def: None,
         frames: &frames,
         module,
-        chain: &[],
+        chain: OnceCell::new(),
     };
     visitor.visit(&scope);
-    walk_nested(suite, module, &frames, &[], visitor);
+    walk_nested(suite, module, &frames, visitor);
 }
 
 fn walk_nested<'a>(
     body: &'a [Stmt],
     module: &ScopeNames,
     frames: &[&Frame<'a>],
-    chain: &[&ScopeNames],
     visitor: &mut dyn ScopeVisitor,
 ) {
     for stmt in body {
         match stmt {
             Stmt::FunctionDef(f) => {
-                let names = ScopeNames::function(Some(&f.parameters), &f.body);
                 let in_class = frames.last().is_some_and(|f| f.kind == ScopeKind::Class);
                 let is_static = f.decorator_list.iter().any(|d| {
                     unclosed_names::dotted(&d.expression).as_deref() == Some("staticmethod")
@@ -506,57 +539,52 @@ fn walk_nested<'a>(
                             .map(|p| p.parameter.name.id.as_str())
                     })
                     .flatten();
-                let frame = Frame::new(ScopeKind::Function, &f.body, receiver);
+                let frame = Frame::new(ScopeKind::Function, &f.body, Some(&f.parameters), receiver);
                 let mut inner_frames = frames.to_vec();
                 inner_frames.push(&frame);
-                let mut inner_chain = chain.to_vec();
-                inner_chain.push(&names);
                 let scope = Scope {
                     body: &f.body,
                     def: Some(f),
                     frames: &inner_frames,
                     module,
-                    chain: &inner_chain,
+                    chain: OnceCell::new(),
                 };
                 visitor.visit(&scope);
-                walk_nested(&f.body, module, &inner_frames, &inner_chain, visitor);
+                walk_nested(&f.body, module, &inner_frames, visitor);
             }
             Stmt::ClassDef(c) => {
-                let names = ScopeNames::class(&c.body);
-                let frame = Frame::new(ScopeKind::Class, &c.body, None);
+                let frame = Frame::new(ScopeKind::Class, &c.body, None, None);
                 let mut inner_frames = frames.to_vec();
                 inner_frames.push(&frame);
-                let mut inner_chain = chain.to_vec();
-                inner_chain.push(&names);
-                walk_nested(&c.body, module, &inner_frames, &inner_chain, visitor);
+                walk_nested(&c.body, module, &inner_frames, visitor);
             }
             Stmt::If(s) => {
-                walk_nested(&s.body, module, frames, chain, visitor);
+                walk_nested(&s.body, module, frames, visitor);
                 for clause in &s.elif_else_clauses {
-                    walk_nested(&clause.body, module, frames, chain, visitor);
+                    walk_nested(&clause.body, module, frames, visitor);
                 }
             }
             Stmt::For(s) => {
-                walk_nested(&s.body, module, frames, chain, visitor);
-                walk_nested(&s.orelse, module, frames, chain, visitor);
+                walk_nested(&s.body, module, frames, visitor);
+                walk_nested(&s.orelse, module, frames, visitor);
             }
             Stmt::While(s) => {
-                walk_nested(&s.body, module, frames, chain, visitor);
-                walk_nested(&s.orelse, module, frames, chain, visitor);
+                walk_nested(&s.body, module, frames, visitor);
+                walk_nested(&s.orelse, module, frames, visitor);
             }
-            Stmt::With(s) => walk_nested(&s.body, module, frames, chain, visitor),
+            Stmt::With(s) => walk_nested(&s.body, module, frames, visitor),
             Stmt::Try(s) => {
-                walk_nested(&s.body, module, frames, chain, visitor);
+                walk_nested(&s.body, module, frames, visitor);
                 for handler in &s.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = handler;
-                    walk_nested(&h.body, module, frames, chain, visitor);
+                    walk_nested(&h.body, module, frames, visitor);
                 }
-                walk_nested(&s.orelse, module, frames, chain, visitor);
-                walk_nested(&s.finalbody, module, frames, chain, visitor);
+                walk_nested(&s.orelse, module, frames, visitor);
+                walk_nested(&s.finalbody, module, frames, visitor);
             }
             Stmt::Match(s) => {
                 for case in &s.cases {
-                    walk_nested(&case.body, module, frames, chain, visitor);
+                    walk_nested(&case.body, module, frames, visitor);
                 }
             }
             _ => {}

@@ -113,3 +113,97 @@ fn debug_guard() {
     eprintln!("{}", cfg.dump(src));
     eprintln!("{:?}", facts(src));
 }
+
+/// The summary of the first function of `src`, with delegations answered
+/// by `delegate_holds`.
+fn summary(src: &str, delegate_holds: bool) -> Option<generators::GeneratorSummary> {
+    let parsed = ruff_python_parser::parse_module(src).expect("parses");
+    let module = ScopeNames::module(parsed.suite());
+    let resolver = Resolver {
+        module: &module,
+        chain: &[],
+    };
+    let catalog = Catalog::standard();
+    let def = parsed
+        .suite()
+        .iter()
+        .find_map(|s| match s {
+            Stmt::FunctionDef(f) => Some(f),
+            _ => None,
+        })
+        .expect("a def");
+    generators::generator_summary(def, &resolver, catalog.for_imports([]), &mut |_, _| {
+        delegate_holds
+    })
+}
+
+#[test]
+fn resource_generator_summary() {
+    let held = summary(
+        "def lines(p):\n    with open(p) as f:\n        yield from f\n",
+        false,
+    )
+    .expect("a generator");
+    assert!(held.abandoning_leaks() && !held.is_async);
+    assert!(matches!(
+        held.held.unwrap().by,
+        generators::HeldBy::With { .. }
+    ));
+
+    let finally = summary(
+        "import os\ndef fds(p):\n    fd = os.open(p, 0)\n    try:\n        yield fd\n    finally:\n        os.close(fd)\n",
+        false,
+    )
+    .expect("a generator");
+    assert!(matches!(
+        finally.held.unwrap().by,
+        generators::HeldBy::Finally { .. }
+    ));
+
+    // Managed by `@contextmanager`: callers never iterate it.
+    let managed = summary(
+        "from contextlib import contextmanager\n@contextmanager\ndef cm(p):\n    with open(p) as f:\n        yield f\n",
+        false,
+    )
+    .expect("a generator");
+    assert_eq!(
+        managed.managed.as_deref(),
+        Some("contextlib.contextmanager")
+    );
+    assert!(!managed.abandoning_leaks());
+
+    // Holds nothing of the catalog; not a generator at all.
+    let plain = summary(
+        "import os\ndef walk(p):\n    old = os.getcwd()\n    try:\n        yield p\n    finally:\n        os.chdir(old)\n",
+        false,
+    )
+    .expect("a generator");
+    assert!(plain.held.is_none());
+    assert!(summary("def f(p):\n    return open(p)\n", false).is_none());
+
+    // Delegation is decided by the caller's callback.
+    let delegating = "def outer(p):\n    yield from inner(p)\n";
+    assert!(summary(delegating, false).unwrap().held.is_none());
+    assert!(matches!(
+        summary(delegating, true).unwrap().held.unwrap().by,
+        generators::HeldBy::Delegates { .. }
+    ));
+}
+
+#[test]
+fn generator_facts() {
+    let facts = facts(
+        "def lines(p):\n    with open(p) as f:\n        yield from f\n\ndef first(p):\n    for line in lines(p):\n        return line\n\ndef whole(p):\n    for line in lines(p):\n        print(line)\n\ndef ticker():\n    while True:\n        try:\n            yield 1\n        except GeneratorExit:\n            pass\n",
+    );
+    assert_eq!(facts.len(), 2, "{facts:?}");
+    assert!(
+        facts.iter().any(|f| f.starts_with("AbandonedGenerator")
+            && f.contains("callee: \"lines\"")
+            && f.contains("exit: Return")),
+        "{facts:?}"
+    );
+    assert!(
+        facts.iter().any(|f| f.starts_with("GeneratorExitIgnored")),
+        "{facts:?}"
+    );
+}
