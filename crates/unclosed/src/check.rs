@@ -18,7 +18,7 @@ use crate::walk::Walker;
 
 /// Worker threads get a large stack: deeply nested Python needs deep
 /// recursion in the parser and in every tree walk.
-const WORKER_STACK_SIZE: usize = 512 * 1024 * 1024;
+pub(crate) const WORKER_STACK_SIZE: usize = 512 * 1024 * 1024;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -78,6 +78,8 @@ pub struct CheckArgs {
     /// second and the slowest files.
     #[arg(long, short)]
     pub verbose: bool,
+    #[command(flatten)]
+    pub fix: crate::fix::FixArgs,
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
@@ -113,7 +115,22 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         .iter()
         .map(|(path, resolved)| (path.as_path(), &resolved.settings))
         .collect();
-    let analyzed = analyze(&job_refs, args.max_file_size, &progress)?;
+    let fix_mode = args.fix.mode();
+    let unsafe_fixes = args.fix.unsafe_fixes();
+    let (analyzed, fixed) = match fix_mode {
+        Some(mode) => {
+            let (analyzed, fixed) = crate::fix::run(
+                &jobs,
+                &resolver,
+                mode,
+                unsafe_fixes,
+                args.max_file_size,
+                &progress,
+            )?;
+            (analyzed, Some(fixed))
+        }
+        None => (analyze(&job_refs, args.max_file_size, &progress)?, None),
+    };
     progress.finish();
     let timings: Vec<(PathBuf, Duration)> = analyzed
         .iter()
@@ -146,6 +163,31 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     reports.retain(|r| !r.diagnostics.is_empty());
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     let count: usize = reports.iter().map(|r| r.diagnostics.len()).sum();
+    if let Some(fixed) = &fixed {
+        for warning in fixed.warnings() {
+            eprintln!("{warning}");
+        }
+        match fix_mode {
+            Some(crate::fix::Mode::Diff) => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&fixed.diffs())?;
+                out.flush()?;
+                let n = fixed.count();
+                if !args.quiet && n > 0 {
+                    eprintln!("Would fix {n} finding{}.", if n == 1 { "" } else { "s" });
+                }
+                return Ok(i32::from(fixed.changed_files() > 0));
+            }
+            Some(crate::fix::Mode::FixOnly) => {
+                let n = fixed.count();
+                if !args.quiet {
+                    println!("Fixed {n} finding{}.", if n == 1 { "" } else { "s" });
+                }
+                return Ok(0);
+            }
+            _ => {}
+        }
+    }
 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -170,19 +212,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             color,
             url_base: unclosed_rules::DOCS_URL_BASE.to_owned(),
             rules: rule_infos(),
+            unsafe_fixes,
         };
         unclosed_output::render(findings, format, &reports, &options)?;
         if format.is_human() && !args.quiet {
-            if count == 0 {
-                writeln!(out, "All checks passed!")?;
-            } else {
-                let files = reports.len();
-                writeln!(
-                    out,
-                    "Found {count} finding{} in {files} file{}.",
-                    if count == 1 { "" } else { "s" },
-                    if files == 1 { "" } else { "s" }
-                )?;
+            for line in crate::fix::summary(&reports, fixed.as_ref(), unsafe_fixes) {
+                writeln!(out, "{line}")?;
             }
         }
     }

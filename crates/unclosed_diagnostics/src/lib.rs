@@ -165,9 +165,11 @@ pub struct Applied {
 
 /// Apply `fixes` to `text`, each whole or not at all: a fix is skipped when
 /// one of its edits overlaps (or touches at the same insertion point) an
-/// edit of a fix already taken. Fixes are taken in the order of their first
-/// edit, so the result does not depend on the order they are given in.
-/// Edits outside the text make the fix skipped, never a panic.
+/// edit of a fix already taken. An edit identical to one already taken (the
+/// same `import contextlib` two fixes both add) is shared, not a conflict:
+/// it is applied once. Fixes are taken in the order of their first edit, so
+/// the result does not depend on the order they are given in. Edits outside
+/// the text make the fix skipped, never a panic.
 pub fn apply_fixes(text: &str, fixes: &[&Fix]) -> Applied {
     let mut order: Vec<usize> = (0..fixes.len())
         .filter(|&i| !fixes[i].edits.is_empty())
@@ -197,11 +199,19 @@ pub fn apply_fixes(text: &str, fixes: &[&Fix]) -> Applied {
             if k > 0 && edits[k - 1].range.end() > edit.range.start() {
                 continue 'fixes;
             }
-            if taken.iter().any(|t| overlaps(t.range, edit.range)) {
+            if taken
+                .iter()
+                .any(|t| *t != *edit && overlaps(t.range, edit.range))
+            {
                 continue 'fixes;
             }
         }
-        taken.extend(edits);
+        let before = taken.len();
+        for edit in edits {
+            if !taken[..before].contains(&edit) {
+                taken.push(edit);
+            }
+        }
         applied.push(i);
     }
     taken.sort_by_key(|e| (e.range.start(), e.range.end()));
@@ -287,6 +297,16 @@ mod tests {
         assert!(out.applied.is_empty());
         let out = apply_fixes("ab", &[&fix(vec![Edit::deletion(range(1, 9))])]);
         assert_eq!(out.text, "ab");
+    }
+
+    #[test]
+    fn identical_edits_are_shared() {
+        let import = Edit::insertion("import contextlib\n", TextSize::new(0));
+        let a = fix(vec![import.clone(), Edit::replacement("A", range(2, 3))]);
+        let b = fix(vec![import.clone(), Edit::replacement("B", range(4, 5))]);
+        let out = apply_fixes("x\ny\nz\n", &[&a, &b]);
+        assert_eq!(out.text, "import contextlib\nx\nA\nB\n");
+        assert_eq!(out.applied, vec![0, 1]);
     }
 
     #[test]

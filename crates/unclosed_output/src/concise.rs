@@ -9,12 +9,16 @@ use crate::{RenderOptions, start_location};
 pub(crate) fn render(
     out: &mut dyn Write,
     reports: &[FileReport],
-    _options: &RenderOptions,
+    options: &RenderOptions,
 ) -> io::Result<()> {
     for report in reports {
         for diagnostic in &report.diagnostics {
             let loc = start_location(report, diagnostic.range.start());
-            let fixable = if diagnostic.fix.is_some() { " [*]" } else { "" };
+            let fixable = if options.fixable(diagnostic) {
+                " [*]"
+            } else {
+                ""
+            };
             writeln!(
                 out,
                 "{}:{}:{}: {}{} {}",

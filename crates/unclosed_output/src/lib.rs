@@ -86,6 +86,8 @@ pub struct RenderOptions {
     pub url_base: String,
     /// Every rule that may appear, in code order (SARIF lists them all).
     pub rules: Vec<RuleInfo>,
+    /// `--unsafe-fixes`: unsafe fixes count as applicable (`[*]`).
+    pub unsafe_fixes: bool,
 }
 
 impl RenderOptions {
@@ -95,6 +97,20 @@ impl RenderOptions {
         } else {
             Some(format!("{}{}.md", self.url_base, code))
         }
+    }
+
+    /// Whether `diagnostic` has a fix `--fix` would apply: a safe one, or
+    /// an unsafe one with `--unsafe-fixes` (ruff's `[*]`).
+    pub fn fixable(&self, diagnostic: &unclosed_diagnostics::Diagnostic) -> bool {
+        use unclosed_diagnostics::Applicability;
+        diagnostic
+            .fix
+            .as_ref()
+            .is_some_and(|fix| match fix.applicability {
+                Applicability::Safe => true,
+                Applicability::Unsafe => self.unsafe_fixes,
+                Applicability::DisplayOnly => false,
+            })
     }
 
     /// The rule with this code, and its position in [`Self::rules`].

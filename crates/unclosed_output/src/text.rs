@@ -21,7 +21,11 @@ pub(crate) fn render(
     for report in reports {
         for diagnostic in &report.diagnostics {
             let loc = start_location(report, diagnostic.range.start());
-            let fixable = if diagnostic.fix.is_some() { " [*]" } else { "" };
+            let fixable = if options.fixable(diagnostic) {
+                " [*]"
+            } else {
+                ""
+            };
             let (bold, code_style, reset) = if options.color {
                 ("\x1b[1m", "\x1b[1;31m", "\x1b[0m")
             } else {

@@ -112,6 +112,8 @@ fn options() -> RenderOptions {
                 "a resource is created and dropped inside an expression",
             ),
         ],
+        // The leak's fix is unsafe: shown as applicable (`[*]`).
+        unsafe_fixes: true,
     }
 }
 
@@ -127,6 +129,25 @@ fn rendered(format: OutputFormat, reports: &[FileReport]) -> String {
     let cwd = std::env::current_dir().unwrap().display().to_string();
     text.replace(&cwd, "[CWD]")
         .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+#[test]
+fn fixable_marker_follows_applicability() {
+    let reports = reports();
+    let line = |unsafe_fixes: bool| {
+        let options = RenderOptions {
+            unsafe_fixes,
+            ..options()
+        };
+        let mut out = Vec::new();
+        render(&mut out, OutputFormat::Concise, &reports, &options).expect("render");
+        let out = String::from_utf8(out).expect("utf-8 output");
+        out.lines().next().expect("a line").to_owned()
+    };
+    // The leak has an unsafe fix: `[*]` only with --unsafe-fixes.
+    assert!(line(true).contains(": UC101 [*] "), "{}", line(true));
+    assert!(line(false).contains(": UC101 "), "{}", line(false));
+    assert!(!line(false).contains("[*]"), "{}", line(false));
 }
 
 #[test]

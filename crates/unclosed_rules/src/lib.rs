@@ -1,5 +1,6 @@
 //! Rules and the per-file check.
 
+mod fix_loop;
 mod fixes;
 mod leaks;
 pub mod noqa;
@@ -8,6 +9,9 @@ pub mod rules;
 mod selection;
 mod version;
 
+pub use fix_loop::{
+    DroppedFix, FixOutcome, MAX_FIX_ROUNDS, fix_text, fix_text_with, is_applicable,
+};
 pub use registry::{RULES, Rule, find_rule};
 pub use selection::{RuleSelection, SelectionLayer, UnknownPrefix, parse_prefix, prefix_matches};
 pub use version::PythonVersion;

@@ -3,7 +3,9 @@
 //! A fix is computed from the fact a rule reports and the file's syntax
 //! tree, and attached to the diagnostic (`Diagnostic::fix`). Applying fixes
 //! (non-overlapping, repeated until nothing changes, re-parsed after each
-//! round) is the job of the command line, not of this module. A fix is
+//! round) is the job of `crate::fix_loop`, not of this module; `edits.rs`
+//! has what several fixes share (locating a statement, line endings,
+//! indentation, adding an import). A fix is
 //! `Safe` when it keeps the program's meaning on every path, `Unsafe` when
 //! it rests on a guess (where a block ends, that a callee does not keep the
 //! object).
@@ -18,6 +20,7 @@ use unclosed_diagnostics::{Diagnostic, Fix, SourceText};
 use crate::Settings;
 
 mod communicate;
+mod edits;
 mod sqlite;
 mod temporary;
 mod unbound;

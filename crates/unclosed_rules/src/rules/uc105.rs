@@ -31,6 +31,16 @@ declare_rule! {
     /// with contextlib.closing(sqlite3.connect("app.db")) as conn, conn:
     ///     conn.execute("INSERT INTO logs VALUES (?)", (message,))
     /// ```
+    ///
+    /// ## Fix
+    /// `--fix` wraps the connection in `contextlib.closing()` in the same
+    /// `with` statement (`with conn:` becomes `with
+    /// contextlib.closing(conn), conn:`), importing `contextlib` at the top
+    /// of the module if needed. It is not offered when the connection is
+    /// used after the block (closing it would break that use). It is safe
+    /// when every use of the connection in the block is a statement
+    /// `conn.method(...)`; otherwise (a cursor or result made from it may
+    /// outlive the block) it is unsafe and applied with `--unsafe-fixes`.
     pub struct Sqlite3WithDoesNotClose {
         code: "UC105",
         name: "sqlite3-with-does-not-close",

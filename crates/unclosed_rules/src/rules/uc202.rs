@@ -47,6 +47,15 @@ declare_rule! {
     ///     f.close()
     /// ```
     ///
+    /// ## Fix
+    /// `--fix` binds the name to `None` before the `try` and guards the
+    /// release with `if f is not None:`. It is safe: the program changes
+    /// only where it raised `NameError`/`UnboundLocalError`. It is unsafe
+    /// (applied with `--unsafe-fixes`) when the name is also bound outside
+    /// the `try`, and not offered when the name is a parameter, declared
+    /// `global`/`nonlocal`, or the release is not a statement alone on its
+    /// line.
+    ///
     /// ## References
     /// - [PEP 343 – The "with" Statement](https://peps.python.org/pep-0343/)
     pub struct CloseOfPossiblyUnbound {
