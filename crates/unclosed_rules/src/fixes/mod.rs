@@ -18,6 +18,7 @@ use unclosed_diagnostics::{Diagnostic, Fix, SourceText};
 use crate::Settings;
 
 mod communicate;
+pub(crate) mod edit_util;
 mod sqlite;
 mod temporary;
 mod unbound;
