@@ -117,6 +117,12 @@ def multi_line_call(path):
     f.close()
 
 
+def process_waited(cmd):
+    proc = subprocess.Popen(cmd)
+    report(proc.pid)
+    proc.wait()
+
+
 log = open("module.log", "a")
 log.write(message())
 log.close()

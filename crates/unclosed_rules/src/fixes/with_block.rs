@@ -25,7 +25,7 @@ use ruff_python_ast::visitor::{self, Visitor};
 use ruff_python_ast::{self as ast, Expr, ExprContext, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use rustc_hash::{FxHashMap, FxHashSet};
-use unclosed_catalog::{Acquirer, Returns};
+use unclosed_catalog::{Acquirer, Kind, Returns};
 use unclosed_dataflow::Leak;
 use unclosed_diagnostics::{Applicability, Edit, Fix};
 
@@ -82,6 +82,7 @@ pub(super) const CONSUMING_FUNCTIONS: &[&str] = &[
     "marshal.load",
     "tomllib.load",
     "plistlib.load",
+    "tokenize.detect_encoding",
     "json.dump",
     "pickle.dump",
     "marshal.dump",
@@ -113,6 +114,46 @@ pub(super) const CONSUMING_FUNCTIONS: &[&str] = &[
     "any",
     "all",
 ];
+
+/// Functions and methods whose result keeps a reference to their
+/// argument, besides classes (a capitalized name: `TextIOWrapper(f)`).
+const KEEPING_CALLS: &[&str] = &[
+    "iter",
+    "enumerate",
+    "zip",
+    "map",
+    "filter",
+    "reversed",
+    "reader",
+    "writer",
+    "DictReader",
+    "DictWriter",
+    "fdopen",
+    "open",
+    "closing",
+    "nullcontext",
+    "generate_tokens",
+    "tokenize",
+    "iterparse",
+    "parse",
+    "getreader",
+    "getwriter",
+    "wrap_socket",
+    "makefile",
+    "fromfd",
+    "mmap",
+];
+
+/// Whether a call of `func` keeps its arguments in its result: a class,
+/// a known wrapper, or a call of a call's result (`codecs.getreader(e)(f)`).
+fn keeps_arguments(func: &Expr) -> bool {
+    let last = match func {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return true,
+    };
+    last.starts_with(|c: char| c.is_ascii_uppercase()) || KEEPING_CALLS.contains(&last)
+}
 
 /// Methods (of the resource) whose result holds no reference to it.
 pub(super) const PLAIN_METHODS: &[&str] = &[
@@ -204,12 +245,20 @@ pub(crate) fn fix(leak: &Leak, cx: &FixContext) -> Option<Fix> {
     {
         return None;
     }
-    let form = if !acquirer.with_releases || ENTER_RETURNS_OTHER.contains(&acquirer.name) {
-        Form::TryFinally(release_method(acquirer)?)
+    let plan = plan_block(&site, name, acquirer)?;
+    // A process pool's `with` terminates it; the code's own release
+    // (`close()`, which lets the queued tasks finish) must stay what runs.
+    let with_is_not_the_release = !acquirer.with_releases
+        || ENTER_RETURNS_OTHER.contains(&acquirer.name)
+        || acquirer.kind == Kind::Pool;
+    let form = if with_is_not_the_release {
+        let own = plan
+            .release
+            .and_then(|r| release_call_method(&site.suite[r], name));
+        Form::TryFinally(own.or_else(|| release_method(acquirer))?)
     } else {
         Form::With
     };
-    let plan = plan_block(&site, name, acquirer)?;
     check_uses(&site, name, &plan)?;
     edit(cx, &site, name, &plan, &form)
 }
@@ -370,10 +419,18 @@ fn is_release_call(expr: &Expr, name: &str, acquirer: &Acquirer) -> bool {
     let Expr::Attribute(attr) = &*call.func else {
         return false;
     };
+    let method = attr.attr.as_str();
     name_of(&attr.value) == Some(name)
         && call.arguments.is_empty()
-        && (attr.attr.as_str() == "close" || acquirer.release.contains(&attr.attr.as_str()))
+        && (method == "close"
+            || (acquirer.release.contains(&method) && !NOT_LIKE_EXIT.contains(&method)))
 }
+
+/// Release methods that do something else than the end of a `with` block
+/// (`poll()` does not wait, `kill()` and `terminate()` signal,
+/// `communicate()` feeds and drains the pipes): removing them for a `with`
+/// would change the program.
+const NOT_LIKE_EXIT: &[&str] = &["poll", "kill", "terminate", "communicate", "detach"];
 
 fn is_guard(test: &Expr, name: &str) -> bool {
     match test {
@@ -453,6 +510,13 @@ impl Escapes {
                     .args
                     .iter()
                     .chain(call.arguments.keywords.iter().map(|k| &k.value));
+                // A bound method of ours (`tokenize.detect_encoding(f.readline)`)
+                // given to a function that returns plain data.
+                let plain_arg = |e: &Expr| {
+                    self.is_ours(e)
+                        || matches!(e, Expr::Attribute(a) if self.is_ours(&a.value))
+                        || !self.refers(e)
+                };
                 match &*call.func {
                     Expr::Attribute(a) if self.is_ours(&a.value) => {
                         !PLAIN_METHODS.contains(&a.attr.as_str()) || args.any(|a| self.refers(a))
@@ -460,9 +524,15 @@ impl Escapes {
                     func if dotted(func)
                         .is_some_and(|d| CONSUMING_FUNCTIONS.contains(&d.as_str())) =>
                     {
-                        args.any(refers_unless_ours)
+                        !args.all(plain_arg)
                     }
-                    func => self.refers(func) || args.any(|a| self.refers(a)),
+                    func if keeps_arguments(func) => {
+                        self.refers(func) || args.any(|a| self.refers(a))
+                    }
+                    // Another function: assumed to return something of its
+                    // own (`res = test(h, f)`), which is why a fix with no
+                    // release to end the block is unsafe.
+                    func => self.refers(func),
                 }
             }
             Expr::Subscript(s) => refers_unless_ours(&s.value) || self.refers(&s.slice),
@@ -531,8 +601,10 @@ impl<'a> Visitor<'a> for Escapes {
                 } else if self.refers(&a.value) {
                     let mut stored = false;
                     for t in &a.targets {
-                        match name_of(t) {
-                            Some(n) => self.derived.push((n.to_owned(), stmt.range())),
+                        match names_of_target(t) {
+                            Some(names) => self
+                                .derived
+                                .extend(names.into_iter().map(|n| (n, stmt.range()))),
                             None => stored = true,
                         }
                     }
@@ -652,6 +724,23 @@ impl<'a> Visitor<'a> for Escapes {
             }
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+/// The names a target binds when it is made only of names (`a`, `a, b`,
+/// `[a, *b]`); `None` for attributes and subscripts (a store elsewhere).
+fn names_of_target(target: &Expr) -> Option<Vec<String>> {
+    match target {
+        Expr::Name(n) => Some(vec![n.id.to_string()]),
+        Expr::Starred(s) => names_of_target(&s.value),
+        Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }) => {
+            let mut out = Vec::new();
+            for e in elts {
+                out.extend(names_of_target(e)?);
+            }
+            Some(out)
+        }
+        _ => None,
     }
 }
 
@@ -868,7 +957,7 @@ fn check_uses(site: &Site, name: &str, plan: &Plan) -> Option<()> {
         }
         return None;
     }
-    if released_in_finally(site.scope, name) {
+    if released_in_finally(site.scope, name, acquisition) {
         return None;
     }
     Some(())
@@ -897,14 +986,19 @@ fn block_last(site: &Site, plan: &Plan) -> TextRange {
         .range()
 }
 
-fn released_in_finally(scope: &[Stmt], name: &str) -> bool {
+/// Whether a `try` around or after the acquisition releases the name in
+/// its `finally`: then the leak is on another path, not a missing release.
+/// (A `try` that ended before the acquisition released an older object.)
+fn released_in_finally(scope: &[Stmt], name: &str, acquisition: TextRange) -> bool {
     struct Finally<'n> {
         name: &'n str,
+        acquisition: TextRange,
         found: bool,
     }
     impl<'a> Visitor<'a> for Finally<'_> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             if let Stmt::Try(t) = stmt
+                && t.range.end() > self.acquisition.start()
                 && mentions(&t.finalbody, &[self.name])
             {
                 self.found = true;
@@ -913,7 +1007,11 @@ fn released_in_finally(scope: &[Stmt], name: &str) -> bool {
         }
         fn visit_expr(&mut self, _: &'a Expr) {}
     }
-    let mut finally = Finally { name, found: false };
+    let mut finally = Finally {
+        name,
+        acquisition,
+        found: false,
+    };
     finally.visit_body(scope);
     finally.found
 }
@@ -926,9 +1024,28 @@ fn release_method(acquirer: &Acquirer) -> Option<&'static str> {
         .find(|m| !m.contains('(') && *m != "detach")
 }
 
-enum Form {
+enum Form<'a> {
     With,
-    TryFinally(&'static str),
+    TryFinally(&'a str),
+}
+
+/// The method of a release statement (`f.close()`, `if f: f.close()`).
+fn release_call_method<'a>(stmt: &'a Stmt, name: &str) -> Option<&'a str> {
+    let call = match stmt {
+        Stmt::Expr(e) => &e.value,
+        Stmt::If(s) => match s.body.first() {
+            Some(Stmt::Expr(e)) => &e.value,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let Expr::Call(call) = &**call else {
+        return None;
+    };
+    match &*call.func {
+        Expr::Attribute(a) if name_of(&a.value) == Some(name) => Some(a.attr.as_str()),
+        _ => None,
+    }
 }
 
 fn edit(cx: &FixContext, site: &Site, name: &str, plan: &Plan, form: &Form) -> Option<Fix> {
@@ -1030,7 +1147,11 @@ fn edit(cx: &FixContext, site: &Site, name: &str, plan: &Plan, form: &Form) -> O
         out.truncate(out.len() - eol.len());
     }
     let range = TextRange::new(stmt.start(), TextSize::try_from(region_end).ok()?);
-    let applicability = if plan.release.is_some() {
+    // A `return` that hands a value computed from the resource to the
+    // caller skipped the release before; now the block closes it first.
+    let applicability = if plan.release.is_some()
+        && !returns_mentioning(&suite[plan.first..plan.end], &plan.aliases)
+    {
         Applicability::Safe
     } else {
         Applicability::Unsafe
@@ -1044,6 +1165,46 @@ fn edit(cx: &FixContext, site: &Site, name: &str, plan: &Plan, form: &Form) -> O
         message,
         edits: vec![Edit::replacement(out, range)],
     })
+}
+
+/// Whether a `return` or `yield` in `stmts` mentions one of `names`.
+fn returns_mentioning(stmts: &[Stmt], names: &[String]) -> bool {
+    struct Returns {
+        names: FxHashSet<String>,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Returns {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::Return(r) = stmt
+                && let Some(value) = &r.value
+            {
+                let mut any = AnyName {
+                    names: &self.names,
+                    found: false,
+                };
+                any.visit_expr(value);
+                self.found |= any.found;
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Yield(_) | Expr::YieldFrom(_) = expr {
+                let mut any = AnyName {
+                    names: &self.names,
+                    found: false,
+                };
+                visitor::walk_expr(&mut any, expr);
+                self.found |= any.found;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut returns = Returns {
+        names: names.iter().cloned().collect(),
+        found: false,
+    };
+    returns.visit_body(stmts);
+    returns.found
 }
 
 /// The call as shown in a message: its first line, shortened.
