@@ -127,7 +127,7 @@ fn path_fix(t: &Temporary, cx: &FixContext) -> Option<Fix> {
     if binary && !extras.is_empty() {
         return None;
     }
-    let (path_name, import) = path_name(cx)?;
+    let (path_name, import) = path_name(cx, t.range.start())?;
     let file = &args.args[0];
     let mut call = format!("{path_name}({}).{new_method}(", &text[file.range()]);
     let mut parts: Vec<String> = Vec::new();
@@ -163,11 +163,12 @@ fn single_argument(call: &ast::ExprCall) -> Option<&Expr> {
 /// How to spell `pathlib.Path` in this module, and the import to add if
 /// one is needed. `None` when `Path` (or `pathlib`) means something else
 /// somewhere in the module.
-fn path_name(cx: &FixContext) -> Option<(&'static str, Option<Edit>)> {
+fn path_name(cx: &FixContext, used_at: TextSize) -> Option<(&'static str, Option<Edit>)> {
     let suite = cx.suite;
     let mut bindings = Bindings::default();
     bindings.visit_body(suite);
-    let imports_path = suite.iter().any(|s| {
+    // An import the module runs before the use.
+    let imports_path = suite.iter().filter(|s| s.end() <= used_at).any(|s| {
         matches!(s, Stmt::ImportFrom(i)
             if i.module.as_ref().is_some_and(|m| m.as_str() == "pathlib")
                 && i.level == 0
@@ -176,7 +177,7 @@ fn path_name(cx: &FixContext) -> Option<(&'static str, Option<Edit>)> {
     if imports_path && bindings.count("Path") == 1 {
         return Some(("Path", None));
     }
-    let imports_pathlib = suite.iter().any(|s| {
+    let imports_pathlib = suite.iter().filter(|s| s.end() <= used_at).any(|s| {
         matches!(s, Stmt::Import(i)
             if i.names.iter().any(|a| a.name.as_str() == "pathlib" && a.asname.is_none()))
     });
