@@ -123,6 +123,17 @@ def process_waited(cmd):
     proc.wait()
 
 
+def acquired_in_finally(handler):
+    try:
+        handler.emit()
+    finally:
+        handler.close()
+        f = open("test.log")
+        data = f.read()
+        f.close()
+    return data
+
+
 log = open("module.log", "a")
 log.write(message())
 log.close()

@@ -988,7 +988,8 @@ fn block_last(site: &Site, plan: &Plan) -> TextRange {
 
 /// Whether a `try` around or after the acquisition releases the name in
 /// its `finally`: then the leak is on another path, not a missing release.
-/// (A `try` that ended before the acquisition released an older object.)
+/// (A `try` that ended before the acquisition released an older object; a
+/// `finally` the acquisition is in is only where it happens.)
 fn released_in_finally(scope: &[Stmt], name: &str, acquisition: TextRange) -> bool {
     struct Finally<'n> {
         name: &'n str,
@@ -999,6 +1000,10 @@ fn released_in_finally(scope: &[Stmt], name: &str, acquisition: TextRange) -> bo
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             if let Stmt::Try(t) = stmt
                 && t.range.end() > self.acquisition.start()
+                && !t
+                    .finalbody
+                    .iter()
+                    .any(|s| s.range().contains_range(self.acquisition))
                 && mentions(&t.finalbody, &[self.name])
             {
                 self.found = true;
