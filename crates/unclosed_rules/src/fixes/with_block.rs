@@ -144,15 +144,22 @@ const KEEPING_CALLS: &[&str] = &[
     "mmap",
 ];
 
-/// Whether a call of `func` keeps its arguments in its result: a class,
-/// a known wrapper, or a call of a call's result (`codecs.getreader(e)(f)`).
+/// Whether a call of `func` keeps its arguments in its result: a class or
+/// one of its alternative constructors (`SFTPClient.from_transport(t)`), a
+/// known wrapper, or a call of a call's result (`codecs.getreader(e)(f)`).
 fn keeps_arguments(func: &Expr) -> bool {
-    let last = match func {
-        Expr::Name(n) => n.id.as_str(),
-        Expr::Attribute(a) => a.attr.as_str(),
-        _ => return true,
-    };
-    last.starts_with(|c: char| c.is_ascii_uppercase()) || KEEPING_CALLS.contains(&last)
+    let capitalized = |s: &str| s.starts_with(|c: char| c.is_ascii_uppercase());
+    match func {
+        Expr::Name(n) => capitalized(n.id.as_str()) || KEEPING_CALLS.contains(&n.id.as_str()),
+        Expr::Attribute(a) => {
+            let attr = a.attr.as_str();
+            capitalized(attr)
+                || KEEPING_CALLS.contains(&attr)
+                || attr.starts_with("from")
+                || dotted(&a.value).is_some_and(|d| capitalized(d.rsplit('.').next().unwrap_or(&d)))
+        }
+        _ => true,
+    }
 }
 
 /// Methods (of the resource) whose result holds no reference to it.
