@@ -21,6 +21,7 @@ use crate::Settings;
 
 mod communicate;
 mod edits;
+pub(crate) mod edit_util;
 mod sqlite;
 mod temporary;
 mod unbound;

@@ -31,6 +31,31 @@ declare_rule! {
     ///     process(data)
     /// ```
     /// or close it in a `finally:` block.
+    ///
+    /// ## Fix
+    /// `unclosed check --fix` turns `name = call(...)`, the statements after
+    /// it that use `name`, and the `name.close()` that ends them (also when
+    /// guarded by `if name:` or `if name is not None:`) into `with call(...)
+    /// as name:` around those statements, removing the `close()`. For a
+    /// resource whose `with` does not release it (`sqlite3.connect`) or whose
+    /// `with` gives something else (`TemporaryDirectory`), it adds `try:` /
+    /// `finally: name.close()` (or its release method) instead.
+    ///
+    /// The fix is safe when an explicit release in the same block of code
+    /// ends the statements: the resource is then released where it already
+    /// was, and also when an exception or a `return` leaves early. It is
+    /// unsafe (`--unsafe-fixes`) when there is no such release: the block
+    /// then ends after the last statement that uses `name` (or a value
+    /// derived from it, such as `csv.reader(name)`), which is a guess; or
+    /// when a `return` in the block hands out a value computed from the
+    /// resource.
+    ///
+    /// There is no fix when the resource may escape (returned, yielded,
+    /// stored, captured by a nested function), when `name` is rebound in the
+    /// block, used after it or earlier in a loop around it, already released
+    /// in a `finally`, when the acquisition is not a statement of its own
+    /// (`;`, tuple targets, walrus), or when a line to re-indent starts
+    /// inside a multi-line string (its value would change).
     pub struct ClosedOnlyOnHappyPath {
         code: "UC102",
         name: "closed-only-on-happy-path",

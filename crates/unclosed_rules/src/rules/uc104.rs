@@ -30,6 +30,27 @@ declare_rule! {
     ///     config = json.load(f)
     /// words = Path("words.txt").read_text().splitlines()
     /// ```
+    ///
+    /// ## Fix
+    /// `unclosed check --fix` rewrites `open(p).read()` to
+    /// `Path(p).read_text()` (`read_bytes()` in binary mode) and
+    /// `open(p, "w").write(s)` to `Path(p).write_text(s)` (`write_bytes`),
+    /// keeping `encoding=` and `errors=`; it uses the module's `Path` or
+    /// `pathlib` import, or adds `from pathlib import Path` after the
+    /// docstring and `__future__` imports. This is safe when `p` is a string
+    /// literal, unsafe otherwise: `open()` also accepts a file descriptor or
+    /// a `bytes` path, and `Path()` does not.
+    ///
+    /// Other temporaries in a statement of their own (an assignment, an
+    /// expression, a `return`, the iterable of a `for` or of a list
+    /// comprehension), used in a way that ends with the statement (`.read()`,
+    /// `json.load(...)`, iteration), get a `with call(...) as f:` around the
+    /// statement with a fresh name. That is unsafe only when another call of
+    /// the statement used to run before the acquisition. There is no `with`
+    /// fix when the temporary is evaluated conditionally (`x and
+    /// open(p).read()`: only the `Path` form applies there), inside a
+    /// generator or a lambda, or given to a call that keeps it
+    /// (`csv.reader(open(p))`).
     pub struct UnclosedTemporary {
         code: "UC104",
         name: "unclosed-temporary",
