@@ -86,7 +86,10 @@ fn output_file_gets_the_findings_and_stdout_the_summary() {
     let out = unclosed(dir.path(), &["check", "--output-file", "report.txt"]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout, "Found 1 finding in 1 file.\n");
+    assert_eq!(
+        stdout,
+        "Found 1 finding in 1 file.\n1 hidden fix can be enabled with the `--unsafe-fixes` option.\n"
+    );
     let report = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
     assert!(report.starts_with("app.py:2:9: UC101 "), "{report}");
     assert!(!report.contains("Found 1 finding"), "{report}");

@@ -20,8 +20,8 @@ use unclosed_diagnostics::{Diagnostic, Fix, SourceText};
 use crate::Settings;
 
 mod communicate;
-mod edits;
 pub(crate) mod edit_util;
+mod edits;
 mod sqlite;
 mod temporary;
 mod unbound;
