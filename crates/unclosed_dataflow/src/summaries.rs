@@ -98,6 +98,21 @@ const NOT_BORROWING_METHODS: &[&str] = &[
     "unlink",
 ];
 
+/// Whether a method releases some resource of the standard catalog
+/// (`wait()` a `Popen`, `join()` a pool): called on a parameter, the
+/// function may release it, so it does not only borrow it.
+fn releases_something(method: &str) -> bool {
+    static RELEASES: OnceLock<rustc_hash::FxHashSet<&'static str>> = OnceLock::new();
+    RELEASES
+        .get_or_init(|| {
+            unclosed_catalog::ACQUIRERS
+                .iter()
+                .flat_map(|a| a.release.iter().copied())
+                .collect()
+        })
+        .contains(method)
+}
+
 /// The summaries of one program's functions, computed on demand.
 pub struct Summaries<'p> {
     pub program: &'p Program<'p>,
@@ -178,18 +193,26 @@ impl<'p> Summaries<'p> {
 
     /// Whether calling `f` returns a fresh resource, and which.
     pub fn returns_fresh(&self, f: FunctionId) -> Option<Fresh> {
-        self.guarded(f, false, |s| *s.fresh[f].get_or_init(|| s.compute_fresh(f)))
-            .flatten()
+        if let Some(known) = self.fresh[f].get() {
+            return *known;
+        }
+        let computed = self.guarded(f, false, |s| s.compute_fresh(f))?;
+        // Never block on another thread computing the same summary: the
+        // same value is computed twice at worst.
+        *self.fresh[f].get_or_init(|| computed)
     }
 
     /// What `f` does with each of its parameters, in the order of its
     /// definition (positional-only, positional, keyword-only; `self`
     /// included).
     pub fn param_uses(&self, f: FunctionId) -> Box<[ParamUse]> {
-        self.guarded(f, true, |s| {
-            s.params[f].get_or_init(|| s.compute_params(f)).clone()
-        })
-        .unwrap_or_else(|| vec![ParamUse::Unknown; param_count(self.program, f)].into())
+        if let Some(known) = self.params[f].get() {
+            return known.clone();
+        }
+        match self.guarded(f, true, |s| s.compute_params(f)) {
+            Some(computed) => self.params[f].get_or_init(|| computed).clone(),
+            None => vec![ParamUse::Unknown; param_count(self.program, f)].into(),
+        }
     }
 
     /// Run `compute` unless the same summary is already being computed on
@@ -409,7 +432,7 @@ fn param_use(cfg: &Cfg<'_>, events: &[Vec<Event<'_>>], name: &str) -> ParamUse {
                 if n != name {
                     continue;
                 }
-                !NOT_BORROWING_METHODS.contains(&m)
+                !NOT_BORROWING_METHODS.contains(&m) && !releases_something(m)
             }
             Event::Escape(n)
             | Event::Release(n)

@@ -343,8 +343,10 @@ impl<'a> Program<'a> {
     }
 
     /// Tarjan's strongly connected components over the calls each
-    /// function's body makes (nested bodies included, resolved as if in
-    /// the function: a superset of the calls its summary looks at).
+    /// function's body makes (nested bodies included, resolved in the
+    /// module's scope: a superset of the calls its summary looks at, but
+    /// for imports inside functions, which summaries guard against on
+    /// their own).
     fn find_recursion(&self) -> Vec<bool> {
         use rayon::prelude::*;
         let module_scopes: Vec<ScopeNames> = self
@@ -375,13 +377,13 @@ impl<'a> Program<'a> {
         if calls.0.is_empty() {
             return Vec::new();
         }
-        let (class_scope, own) = self.scopes_of(f);
-        let chain: Vec<&ScopeNames> = class_scope.iter().chain([&own]).collect();
+        // Without the function's own scope: a local that shadows a module
+        // function only adds an edge (cheaper, and still a superset).
         let site = Site {
             module: function.module,
             resolver: Resolver {
                 module: module_scope,
-                chain: &chain,
+                chain: &[],
             },
             class: function.class,
             self_name: function.self_name(),
