@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use rayon::prelude::*;
 use unclosed_config::{ConfigError, Overrides, ResolveError, Resolved, Resolver, Source};
 use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, TextRange};
 use unclosed_output::{OutputFormat, RenderOptions};
@@ -324,16 +323,7 @@ pub fn analyze(
         .stack_size(WORKER_STACK_SIZE)
         .build()
         .context("cannot start worker threads")?;
-    Ok(pool.install(|| {
-        jobs.par_iter()
-            .map(|(path, settings)| {
-                let started = Instant::now();
-                let report = unclosed_rules::check_file(path, settings, max_file_size);
-                progress.inc();
-                (report, started.elapsed())
-            })
-            .collect()
-    }))
+    Ok(pool.install(|| crate::program::check_program(jobs, max_file_size, progress)))
 }
 
 fn write_statistics(out: &mut dyn Write, reports: &[FileReport]) -> std::io::Result<()> {

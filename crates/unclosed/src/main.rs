@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod fix;
+mod program;
 mod progress;
 mod rule;
 mod walk;

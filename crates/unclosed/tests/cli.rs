@@ -259,3 +259,38 @@ fn usage_errors_exit_two() {
     assert_eq!(unclosed(dir.path(), &["frobnicate"]).status.code(), Some(2));
     assert_eq!(unclosed(dir.path(), &["--help"]).status.code(), Some(0));
 }
+
+/// A factory in one module makes its callers in another module acquire;
+/// checked alone, the caller has nothing to report.
+#[test]
+fn summaries_across_files() {
+    let dir = project(&[
+        ("pkg/__init__.py", ""),
+        (
+            "pkg/util.py",
+            "def open_log(path):\n    return open(path, 'a')\n\n\ndef shut(f):\n    f.close()\n",
+        ),
+        (
+            "pkg/app.py",
+            "from .util import open_log, shut\n\n\n\
+             def leaks(path):\n    log = open_log(path)\n    log.write('x')\n\n\n\
+             def released(path):\n    log = open_log(path)\n    try:\n        log.write('x')\n    finally:\n        shut(log)\n",
+        ),
+    ]);
+    let out = unclosed(
+        dir.path(),
+        &["check", "-q", "--output-format", "concise", "pkg"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with("pkg/app.py:5:11: UC106 file `log` opened for writing by `open_log()`"),
+        "{text}"
+    );
+    let alone = unclosed(
+        dir.path(),
+        &["check", "--output-format", "concise", "pkg/app.py"],
+    );
+    assert_eq!(alone.status.code(), Some(0), "{}", stdout(&alone));
+}

@@ -419,7 +419,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             let Some((receiver, true)) = receiver(m) else {
                 continue;
             };
-            if !crate::effects::may_acquire(&m.body, self.extra, self.catalog) {
+            if !crate::effects::may_acquire_with(&m.body, self.extra, self.catalog, &|_| false) {
                 continue;
             }
             let fn_scope = ScopeNames::function(Some(&m.parameters), &m.body);
@@ -629,9 +629,9 @@ fn any_method_may_acquire(suite: &[Stmt], extra: &[&str], catalog: ActiveCatalog
             if let Stmt::ClassDef(c) = stmt {
                 let mut methods = Vec::new();
                 collect_methods(&c.body, &mut methods);
-                self.found = methods
-                    .iter()
-                    .any(|m| crate::effects::may_acquire(&m.body, self.extra, self.catalog));
+                self.found = methods.iter().any(|m| {
+                    crate::effects::may_acquire_with(&m.body, self.extra, self.catalog, &|_| false)
+                });
             }
             ast::visitor::walk_stmt(self, stmt);
         }

@@ -125,6 +125,22 @@ enum Ctx {
     Iterate,
 }
 
+/// How a call uses each positional and each keyword argument (`None`:
+/// as the callee is otherwise decided).
+type ArgumentUses = (Vec<Option<Ctx>>, Vec<Option<Ctx>>);
+
+/// The program's functions as the extraction sees them: calls that
+/// resolve to one (`Summaries`) use its summary.
+#[derive(Clone, Copy)]
+pub(crate) struct Calls<'r> {
+    pub summaries: &'r dyn crate::summaries::CallSummaries,
+    pub site: unclosed_program::Site<'r>,
+    /// When summarizing a function: look up what callees do with their
+    /// parameters only for calls passing one of these names (the
+    /// function's own parameters), so summaries stay cheap.
+    pub only_args: Option<&'r [&'r str]>,
+}
+
 pub(crate) struct Extractor<'a, 'r> {
     pub resolver: Resolver<'r>,
     pub catalog: ActiveCatalog<'r>,
@@ -137,6 +153,7 @@ pub(crate) struct Extractor<'a, 'r> {
     pub out: Effects<'a>,
     node: unclosed_cfg::NodeId,
     events: Vec<Event<'a>>,
+    calls: Option<Calls<'r>>,
 }
 
 /// Attributes that are plain data: returning `f.name` does not hand `f` off.
@@ -209,7 +226,107 @@ impl<'a, 'r> Extractor<'a, 'r> {
             events: Vec::new(),
             owned_names: rustc_hash::FxHashSet::default(),
             unpacking: false,
+            calls: None,
         }
+    }
+
+    /// Resolve calls of the program's functions and use their summaries.
+    pub fn with_calls(mut self, calls: Calls<'r>) -> Self {
+        self.calls = Some(calls);
+        self
+    }
+
+    /// The program's function a call resolves to.
+    fn callee_function(&self, call: &ast::ExprCall) -> Option<unclosed_program::FunctionId> {
+        let calls = self.calls.as_ref()?;
+        calls
+            .summaries
+            .program()
+            .resolve_call(&calls.site, &call.func)
+    }
+
+    /// A call of a function of the program that returns a fresh resource,
+    /// and how the callee is spelled.
+    pub(crate) fn factory_of(
+        &self,
+        call: &ast::ExprCall,
+    ) -> Option<(crate::summaries::Fresh, String)> {
+        let f = self.callee_function(call)?;
+        let fresh = self.calls.as_ref()?.summaries.fresh(f)?;
+        Some((fresh, unclosed_names::dotted(&call.func)?))
+    }
+
+    /// Whether an acquisition is a writer: from its mode argument, or for a
+    /// factory from the mode of the acquisition it returns.
+    pub(crate) fn writer_of(&self, call: &ast::ExprCall, acquirer: &Acquirer) -> bool {
+        match self.factory_of(call) {
+            Some((fresh, _)) if std::ptr::eq(fresh.acquirer, acquirer) => fresh.writer,
+            _ => is_writer(call, acquirer),
+        }
+    }
+
+    /// The syntactic pre-filter, knowing the program's factories.
+    pub(crate) fn may_acquire(&self, body: &[Stmt]) -> bool {
+        may_acquire_with(body, &[], self.catalog, &|call| {
+            self.factory_of(call).is_some()
+        })
+    }
+
+    /// What the callee does with each argument of a call of the program's
+    /// function `f`: positional ones in order, then keywords.
+    fn argument_uses(&self, call: &ast::ExprCall) -> Option<ArgumentUses> {
+        let calls = self.calls.as_ref()?;
+        let passes = |e: &Expr| match (e, calls.only_args) {
+            (Expr::Name(n), Some(only)) => only.contains(&n.id.as_str()),
+            (Expr::Name(_) | Expr::Call(_), None) => true,
+            _ => false,
+        };
+        let args = &call.arguments;
+        if !args.args.iter().any(passes) && !args.keywords.iter().any(|k| passes(&k.value)) {
+            return None;
+        }
+        let f = self.callee_function(call)?;
+        let program = calls.summaries.program();
+        let function = &program.functions[f];
+        let uses = calls.summaries.params(f);
+        let ctx = |u: crate::summaries::ParamUse| match u {
+            crate::summaries::ParamUse::Borrow => Some(Ctx::Borrow),
+            crate::summaries::ParamUse::Release => Some(Ctx::Release),
+            crate::summaries::ParamUse::Unknown => None,
+        };
+        let receiver = function.receiver_params();
+        let mut starred = false;
+        let positional = args
+            .args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                starred |= a.is_starred_expr();
+                if starred {
+                    return None;
+                }
+                ctx(crate::summaries::use_of_arg(
+                    function.def,
+                    receiver,
+                    &uses,
+                    crate::summaries::ArgAt::Positional(i),
+                ))
+            })
+            .collect();
+        let keywords = args
+            .keywords
+            .iter()
+            .map(|k| {
+                let name = k.arg.as_ref()?;
+                ctx(crate::summaries::use_of_arg(
+                    function.def,
+                    receiver,
+                    &uses,
+                    crate::summaries::ArgAt::Keyword(name.as_str()),
+                ))
+            })
+            .collect();
+        Some((positional, keywords))
     }
 
     pub fn finish(self) -> Effects<'a> {
@@ -644,7 +761,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
         names: Vec<&'a str>,
         with_item: bool,
     ) {
-        let writer = is_writer(call, acquirer);
+        let writer = self.writer_of(call, acquirer);
         if !with_item {
             self.owned_names.extend(names.iter().copied());
         }
@@ -674,7 +791,12 @@ impl<'a, 'r> Extractor<'a, 'r> {
         call: &ast::ExprCall,
         awaited: bool,
     ) -> Option<(&'static Acquirer, String)> {
-        let (acquirer, spelled) = self.acquirer_of_callee(call)?;
+        let Some((acquirer, spelled)) = self.acquirer_of_callee(call) else {
+            // A function of the program that returns a fresh resource: its
+            // arguments are its own business, not the acquirer's.
+            let (fresh, spelled) = self.factory_of(call)?;
+            return (!awaited).then_some((fresh.acquirer, spelled));
+        };
         if acquirer.awaited != awaited || !acquires_when(call, acquirer.when) {
             return None;
         }
@@ -1099,7 +1221,10 @@ impl<'a, 'r> Extractor<'a, 'r> {
             Expr::Attribute(a) => Some(a.attr.id.as_str()),
             _ => None,
         };
-        let arg_ctx = if let Some(acquirer) = acquirer {
+        let mut unknown_callee = false;
+        let arg_ctx = if let Some(acquirer) = acquirer
+            && self.acquirer_of_callee(call).is_some()
+        {
             if acquirer.owns_args {
                 Ctx::Escape
             } else {
@@ -1122,7 +1247,15 @@ impl<'a, 'r> Extractor<'a, 'r> {
                 MethodUse::Borrow | MethodUse::BorrowOnPoller => Ctx::Borrow,
             }
         } else {
+            unknown_callee = true;
             self.unknown()
+        };
+        // A function of the program: what its summary says it does with
+        // each parameter.
+        let summarized = if unknown_callee {
+            self.argument_uses(call)
+        } else {
+            None
         };
 
         // `os.waitpid(p.pid, 0)`, `support.wait_process(p.pid)`: reaping a
@@ -1184,7 +1317,11 @@ impl<'a, 'r> Extractor<'a, 'r> {
 
         let callee_name = unclosed_names::dotted(&call.func).unwrap_or_default();
         let exhausting = resolved.as_deref().is_some_and(is_exhausting);
-        for arg in &call.arguments.args {
+        for (i, arg) in call.arguments.args.iter().enumerate() {
+            let arg_ctx = summarized
+                .as_ref()
+                .and_then(|(positional, _)| positional.get(i).copied().flatten())
+                .unwrap_or(arg_ctx);
             if exhausting {
                 match arg {
                     Expr::Name(n) => self.events.push(Event::Exhaust(n.id.as_str())),
@@ -1202,7 +1339,11 @@ impl<'a, 'r> Extractor<'a, 'r> {
             }
             self.argument(arg, arg_ctx, &callee_name);
         }
-        for keyword in &call.arguments.keywords {
+        for (i, keyword) in call.arguments.keywords.iter().enumerate() {
+            let arg_ctx = summarized
+                .as_ref()
+                .and_then(|(_, keywords)| keywords.get(i).copied().flatten())
+                .unwrap_or(arg_ctx);
             self.argument(&keyword.value, arg_ctx, &callee_name);
         }
     }
@@ -1276,7 +1417,7 @@ impl<'a, 'r> Extractor<'a, 'r> {
         if !holds {
             return;
         }
-        let writer = is_writer(call, acquirer);
+        let writer = self.writer_of(call, acquirer);
         self.out.temporaries.push(Temporary {
             call,
             acquirer,
@@ -1476,10 +1617,18 @@ impl<'a> ast::visitor::Visitor<'a> for AllLoads<'a> {
 /// Does the body contain a call that may acquire? A cheap syntactic
 /// pre-filter on the callee's last name, so bodies without any skip the
 /// graph and the analysis.
-pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str], catalog: ActiveCatalog<'_>) -> bool {
+/// `factory` also says which calls acquire (the program's functions that
+/// return a fresh resource).
+pub(crate) fn may_acquire_with(
+    body: &[Stmt],
+    extra_names: &[&str],
+    catalog: ActiveCatalog<'_>,
+    factory: &dyn Fn(&ast::ExprCall) -> bool,
+) -> bool {
     struct Finder<'x> {
         extra: &'x [&'x str],
         catalog: ActiveCatalog<'x>,
+        factory: &'x dyn Fn(&ast::ExprCall) -> bool,
         found: bool,
     }
     impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
@@ -1509,6 +1658,10 @@ pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str], catalog: ActiveCa
                     self.found = true;
                     return;
                 }
+                if (self.factory)(call) {
+                    self.found = true;
+                    return;
+                }
             }
             ast::visitor::walk_expr(self, expr);
         }
@@ -1516,6 +1669,7 @@ pub(crate) fn may_acquire(body: &[Stmt], extra_names: &[&str], catalog: ActiveCa
     let mut finder = Finder {
         extra: extra_names,
         catalog,
+        factory,
         found: false,
     };
     ast::visitor::Visitor::visit_body(&mut finder, body);

@@ -724,7 +724,7 @@ fn iterated_name(iter: &Expr) -> Option<&str> {
     }
 }
 
-enum Guard<'a> {
+pub(crate) enum Guard<'a> {
     /// The name is `None`, falsy or unbound on this edge.
     Absent(&'a str),
     /// The name is truthy on this edge.
@@ -737,7 +737,7 @@ enum Guard<'a> {
     StandardStream(&'a str),
 }
 
-fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
+pub(crate) fn guard_facts<'a>(test: &'a Expr, truthy: bool, out: &mut Vec<Guard<'a>>) {
     match test {
         Expr::Name(n) if !truthy => out.push(Guard::Absent(n.id.as_str())),
         Expr::Name(n) => out.push(Guard::Present(n.id.as_str())),

@@ -30,6 +30,7 @@ mod inherit;
 mod misuse;
 mod pipes;
 mod raises;
+pub mod summaries;
 mod swallowed;
 mod typestate;
 mod unbound;
@@ -40,9 +41,11 @@ pub use explore::LostHow;
 pub use generators::{AbandonedGenerator, EarlyExit, GeneratorExitIgnored, Held, HeldBy};
 pub use inherit::{Inheritable, MadeInheritable};
 pub use pipes::{DeadlockCause, PipeDeadlock};
+pub use summaries::{Fresh, ParamUse, Summaries};
 pub use swallowed::CloseErrorSwallowed;
 pub use typestate::UseAfterClose;
 pub use unbound::PossiblyUnbound;
+pub use unclosed_program::{self, ClassId, FunctionId, ModuleId, Program};
 
 /// Analysis options.
 #[derive(Debug, Clone, Copy, Default)]
@@ -145,18 +148,27 @@ pub enum Fact {
 }
 
 /// Analyze every body of a module with the resource catalog in force (the
-/// third-party catalogs it switches on by import are decided here).
+/// third-party catalogs it switches on by import are decided here). The
+/// module is a program of its own: calls of its functions use their
+/// summaries, calls into other modules are unknown.
 pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Vec<Fact> {
-    let module = ScopeNames::module(suite);
-    let catalog = if catalog.depends_on_imports() {
-        catalog.for_imports(imported_modules(suite))
-    } else {
-        catalog.for_imports([])
-    };
-    let resolver = Resolver {
-        module: &module,
-        chain: &[],
-    };
+    let program = Program::single(std::path::Path::new("module.py"), suite);
+    let summaries = Summaries::new(&program, vec![catalog]);
+    analyze_program_module(&summaries, 0, options)
+}
+
+/// Analyze every body of one module of a program: calls of the program's
+/// functions (in this module or imported from another) use their
+/// summaries.
+pub fn analyze_program_module(
+    summaries: &Summaries<'_>,
+    module_id: ModuleId,
+    options: Options,
+) -> Vec<Fact> {
+    let suite = summaries.program.modules[module_id].suite;
+    let module = summaries.module_scope(module_id);
+    let catalog = summaries.module_catalog(module_id);
+    let resolver = Resolver { module, chain: &[] };
     // Local aliases of acquirers (`from zipfile import ZipFile as Z`) and
     // module-level factories that acquire when called (`Session =
     // sessionmaker(engine)`), for the syntactic pre-filter.
@@ -178,16 +190,18 @@ pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Ve
         }));
     }
     let mut cx = ModuleCx {
-        module: &module,
+        module,
         catalog,
+        summaries,
+        module_id,
         options,
         extra: &extra,
         facts: Vec::new(),
         globals_used: None,
         suite,
     };
-    cx.body(suite, &[], ScopeKind::Module, TextRange::default());
-    cx.nested(suite, &[]);
+    cx.body(suite, &[], ScopeKind::Module, TextRange::default(), None);
+    cx.nested(suite, &[], None);
     // A `finally` body is in the graph once per way of entering it: what
     // it acquires is found once per copy. Report each call once.
     let mut seen = FxHashSet::default();
@@ -197,17 +211,19 @@ pub fn analyze_module(suite: &[Stmt], catalog: &Catalog, options: Options) -> Ve
         Fact::TooComplex(r) => seen.insert((*r, 2)),
         _ => true,
     });
-    cx.facts.extend(misuse::analyze(suite, &module, catalog));
+    cx.facts.extend(misuse::analyze(suite, module, catalog));
     cx.facts
-        .extend(generators::analyze(suite, &module, catalog, options.strict));
+        .extend(generators::analyze(suite, module, catalog, options.strict));
     cx.facts
-        .extend(classes::analyze(suite, &module, catalog, &extra));
+        .extend(classes::analyze(suite, module, catalog, &extra));
     cx.facts
 }
 
 struct ModuleCx<'m> {
     module: &'m ScopeNames,
     catalog: ActiveCatalog<'m>,
+    summaries: &'m dyn summaries::CallSummaries,
+    module_id: ModuleId,
     options: Options,
     extra: &'m [&'m str],
     facts: Vec<Fact>,
@@ -220,10 +236,13 @@ struct ModuleCx<'m> {
 impl<'m> ModuleCx<'m> {
     /// Find nested function and class bodies inside `body` (also inside
     /// compound statements) and analyze each.
-    fn nested(&mut self, body: &[Stmt], chain: &[&ScopeNames]) {
+    /// `class` is the program's class whose body `body` is (in it, methods
+    /// resolve `self.method()`).
+    fn nested(&mut self, body: &[Stmt], chain: &[&ScopeNames], class: Option<ClassId>) {
         for stmt in body {
             match stmt {
                 Stmt::FunctionDef(f) => {
+                    let method = class.map(|c| (c, self_name(f)));
                     let scope = ScopeNames::function(Some(&f.parameters), &f.body);
                     let mut inner: Vec<&ScopeNames> = chain.to_vec();
                     inner.push(&scope);
@@ -234,44 +253,57 @@ impl<'m> ModuleCx<'m> {
                         .iter()
                         .any(|d| unclosed_cfg::is_mocking_call(&d.expression));
                     if !mocked {
-                        self.body(&f.body, &inner, ScopeKind::Function, f.range());
+                        self.body(&f.body, &inner, ScopeKind::Function, f.range(), method);
                     }
-                    self.nested(&f.body, &inner);
+                    self.nested(&f.body, &inner, None);
                 }
                 Stmt::ClassDef(c) => {
                     let scope = ScopeNames::class(&c.body);
                     let mut inner: Vec<&ScopeNames> = chain.to_vec();
                     inner.push(&scope);
-                    self.body(&c.body, &inner, ScopeKind::Class, c.range());
-                    self.nested(&c.body, &inner);
+                    self.body(&c.body, &inner, ScopeKind::Class, c.range(), None);
+                    // Only classes at the top of the module are indexed.
+                    let id = match self.summaries.program().modules[self.module_id]
+                        .defs
+                        .get(c.name.id.as_str())
+                    {
+                        Some(unclosed_program::Def::Class(id))
+                            if chain.is_empty()
+                                && std::ptr::eq(self.summaries.program().classes[*id].def, c) =>
+                        {
+                            Some(*id)
+                        }
+                        _ => None,
+                    };
+                    self.nested(&c.body, &inner, id);
                 }
                 Stmt::If(s) => {
-                    self.nested(&s.body, chain);
+                    self.nested(&s.body, chain, class);
                     for clause in &s.elif_else_clauses {
-                        self.nested(&clause.body, chain);
+                        self.nested(&clause.body, chain, class);
                     }
                 }
                 Stmt::For(s) => {
-                    self.nested(&s.body, chain);
-                    self.nested(&s.orelse, chain);
+                    self.nested(&s.body, chain, class);
+                    self.nested(&s.orelse, chain, class);
                 }
                 Stmt::While(s) => {
-                    self.nested(&s.body, chain);
-                    self.nested(&s.orelse, chain);
+                    self.nested(&s.body, chain, class);
+                    self.nested(&s.orelse, chain, class);
                 }
-                Stmt::With(s) => self.nested(&s.body, chain),
+                Stmt::With(s) => self.nested(&s.body, chain, class),
                 Stmt::Try(s) => {
-                    self.nested(&s.body, chain);
+                    self.nested(&s.body, chain, class);
                     for handler in &s.handlers {
                         let ast::ExceptHandler::ExceptHandler(h) = handler;
-                        self.nested(&h.body, chain);
+                        self.nested(&h.body, chain, class);
                     }
-                    self.nested(&s.orelse, chain);
-                    self.nested(&s.finalbody, chain);
+                    self.nested(&s.orelse, chain, class);
+                    self.nested(&s.finalbody, chain, class);
                 }
                 Stmt::Match(s) => {
                     for case in &s.cases {
-                        self.nested(&case.body, chain);
+                        self.nested(&case.body, chain, class);
                     }
                 }
                 _ => {}
@@ -279,8 +311,36 @@ impl<'m> ModuleCx<'m> {
         }
     }
 
-    fn body(&mut self, body: &[Stmt], chain: &[&ScopeNames], kind: ScopeKind, range: TextRange) {
-        if !effects::may_acquire(body, self.extra, self.catalog) {
+    fn body(
+        &mut self,
+        body: &[Stmt],
+        chain: &[&ScopeNames],
+        kind: ScopeKind,
+        range: TextRange,
+        method: Option<(ClassId, Option<&str>)>,
+    ) {
+        let resolver = Resolver {
+            module: self.module,
+            chain,
+        };
+        let calls = effects::Calls {
+            summaries: self.summaries,
+            site: unclosed_program::Site {
+                module: self.module_id,
+                resolver,
+                class: method.map(|(c, _)| c),
+                self_name: method.and_then(|(_, s)| s),
+            },
+            only_args: None,
+        };
+        let program = self.summaries.program();
+        let summaries = self.summaries;
+        let factory = |call: &ast::ExprCall| {
+            program
+                .resolve_call(&calls.site, &call.func)
+                .is_some_and(|f| summaries.fresh(f).is_some())
+        };
+        if !effects::may_acquire_with(body, self.extra, self.catalog, &factory) {
             return;
         }
         let cfg = match Cfg::build(body) {
@@ -290,12 +350,9 @@ impl<'m> ModuleCx<'m> {
                 return;
             }
         };
-        let resolver = Resolver {
-            module: self.module,
-            chain,
-        };
         let mut extractor =
-            effects::Extractor::new(resolver, self.catalog, self.options.strict, cfg.len());
+            effects::Extractor::new(resolver, self.catalog, self.options.strict, cfg.len())
+                .with_calls(calls);
         for (id, node) in cfg.nodes.iter().enumerate() {
             extractor.node(id as unclosed_cfg::NodeId, &node.kind);
         }
@@ -401,6 +458,26 @@ impl<'m> ModuleCx<'m> {
             })
             .contains(name)
     }
+}
+
+/// The name of `self` in a method (its first parameter), unless it is a
+/// static or class method.
+fn self_name(f: &ast::StmtFunctionDef) -> Option<&str> {
+    let special = f.decorator_list.iter().any(|d| {
+        matches!(
+            unclosed_program::decorator_name(&d.expression).as_deref(),
+            Some("staticmethod" | "classmethod")
+        )
+    });
+    if special {
+        return None;
+    }
+    f.parameters
+        .posonlyargs
+        .iter()
+        .chain(&f.parameters.args)
+        .next()
+        .map(|p| p.parameter.name.id.as_str())
 }
 
 /// The modules a file imports anywhere (functions included), for the

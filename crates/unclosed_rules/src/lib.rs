@@ -20,8 +20,12 @@ pub use version::PythonVersion;
 /// appended.
 pub const DOCS_URL_BASE: &str = "https://github.com/unclosed/unclosed/blob/main/docs/rules/";
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+
+use ruff_python_ast::ModModule;
+use ruff_python_parser::Parsed;
+use unclosed_dataflow::{ModuleId, Program, Summaries};
 
 use unclosed_catalog::{Catalog, CatalogConfig};
 
@@ -81,36 +85,137 @@ impl Settings {
 pub fn check_file(path: &Path, settings: &Settings, max_size: u64) -> FileReport {
     match unclosed_source::read(path, max_size) {
         Ok(decoded) => check_text(path, decoded.text, settings),
-        Err(err) => FileReport {
-            path: path.to_path_buf(),
-            source: None,
-            diagnostics: vec![Diagnostic::new(
-                SYNTAX_ERROR_CODE,
-                "file-error",
-                err.to_string(),
-                TextRange::default(),
-            )],
-        },
+        Err(err) => file_error(path, err.to_string()),
+    }
+}
+
+fn file_error(path: &Path, message: String) -> FileReport {
+    FileReport {
+        path: path.to_path_buf(),
+        source: None,
+        diagnostics: vec![Diagnostic::new(
+            SYNTAX_ERROR_CODE,
+            "file-error",
+            message,
+            TextRange::default(),
+        )],
     }
 }
 
 /// Check decoded text: parse, analyze, turn facts into diagnostics, drop
-/// those not selected or silenced by `# noqa`.
+/// those not selected or silenced by `# noqa`. The file is a program of
+/// its own: calls into other modules are unknown (see [`check_loaded`]
+/// for a file among others).
 pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport {
     let source = Arc::new(SourceText::new(text));
-    let diagnostics = match unclosed_source::parse(&source.text) {
+    let parsed = unclosed_source::parse(&source.text);
+    report(path, source, &parsed, settings, |suite| {
+        let options = unclosed_dataflow::Options {
+            strict: settings.strict,
+        };
+        let catalog = settings.resource_catalog();
+        unclosed_dataflow::analyze_module(suite, &catalog, options)
+    })
+}
+
+/// A file of a check run, read and parsed: the first phase, before the
+/// program index ([`index_program`]) is built over every file.
+pub struct LoadedFile {
+    pub path: PathBuf,
+    loaded: Result<(Arc<SourceText>, ParseResult), String>,
+}
+
+type ParseResult = Result<Parsed<ModModule>, unclosed_source::SyntaxError>;
+
+impl LoadedFile {
+    /// The module body, if the file was read and parsed.
+    pub fn suite(&self) -> Option<&[ruff_python_ast::Stmt]> {
+        match &self.loaded {
+            Ok((_, Ok(parsed))) => Some(parsed.suite()),
+            _ => None,
+        }
+    }
+}
+
+/// Read and parse a file for [`index_program`] and [`check_loaded`].
+pub fn load_file(path: &Path, max_size: u64) -> LoadedFile {
+    let loaded = unclosed_source::read(path, max_size)
+        .map(|decoded| {
+            let source = Arc::new(SourceText::new(decoded.text));
+            let parsed = unclosed_source::parse(&source.text);
+            (source, parsed)
+        })
+        .map_err(|err| err.to_string());
+    LoadedFile {
+        path: path.to_path_buf(),
+        loaded,
+    }
+}
+
+/// The program index of a check run's files: the second phase's view of
+/// every module. Also gives the module of each file (`None` for a file
+/// that could not be read or parsed).
+pub fn index_program(files: &[LoadedFile]) -> (Program<'_>, Vec<Option<ModuleId>>) {
+    let mut inputs = Vec::new();
+    let modules = files
+        .iter()
+        .map(|file| {
+            let suite = file.suite()?;
+            inputs.push(unclosed_dataflow::unclosed_program::ModuleInput {
+                path: &file.path,
+                suite,
+            });
+            Some(inputs.len() - 1)
+        })
+        .collect();
+    (Program::new(&inputs), modules)
+}
+
+/// Check one file of a program: as [`check_text`], with calls of the
+/// program's functions in this file or others resolved to their summaries.
+/// `module` is the file's module in `summaries.program`.
+pub fn check_loaded(
+    file: &LoadedFile,
+    settings: &Settings,
+    summaries: &Summaries<'_>,
+    module: Option<ModuleId>,
+) -> FileReport {
+    let (source, parsed) = match &file.loaded {
+        Ok(loaded) => loaded,
+        Err(message) => return file_error(&file.path, message.clone()),
+    };
+    report(&file.path, source.clone(), parsed, settings, |suite| {
+        let options = unclosed_dataflow::Options {
+            strict: settings.strict,
+        };
+        match module {
+            Some(m) => unclosed_dataflow::analyze_program_module(summaries, m, options),
+            None => {
+                let catalog = settings.resource_catalog();
+                unclosed_dataflow::analyze_module(suite, &catalog, options)
+            }
+        }
+    })
+}
+
+/// Facts to the sorted report: diagnostics of the selected rules, with
+/// their fixes, not silenced by `# noqa`.
+fn report(
+    path: &Path,
+    source: Arc<SourceText>,
+    parsed: &ParseResult,
+    settings: &Settings,
+    analyze: impl FnOnce(&[ruff_python_ast::Stmt]) -> Vec<unclosed_dataflow::Fact>,
+) -> FileReport {
+    let diagnostics = match parsed {
         Err(err) => vec![Diagnostic::new(
             SYNTAX_ERROR_CODE,
             "syntax-error",
-            err.message,
+            err.message.clone(),
             err.range,
         )],
         Ok(parsed) => {
-            let options = unclosed_dataflow::Options {
-                strict: settings.strict,
-            };
-            let catalog = settings.resource_catalog();
-            let facts = unclosed_dataflow::analyze_module(parsed.suite(), &catalog, options);
+            let facts = analyze(parsed.suite());
             let cx = fixes::FixContext {
                 suite: parsed.suite(),
                 source: &source,
