@@ -88,6 +88,8 @@ def main() -> int:
     for line in Path(args.findings).read_text(encoding="utf-8").splitlines():
         if not line.strip() or " UC000 " in line or not re.search(r":\d+:\d+: UC\d+ ", line):
             continue
+        # The `[*]` of a fixable finding is not part of its claim.
+        line = re.sub(r"(: UC\d+) \[\*\] ", r"\1 ", line, count=1)
         for name, path in roots:
             prefix = path.rstrip("/") + "/"
             if line.startswith(prefix):
