@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use unclosed_config::{ConfigError, Overrides, ResolveError, Resolved, Resolver, Source};
-use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, TextRange};
+use unclosed_diagnostics::FileReport;
 use unclosed_output::{OutputFormat, RenderOptions};
 use unclosed_rules::Settings;
 
@@ -137,16 +137,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         .collect();
     let mut reports: Vec<FileReport> = analyzed.into_iter().map(|(report, _)| report).collect();
     for (path, message) in collected.errors {
-        reports.push(FileReport {
-            path,
-            source: None,
-            diagnostics: vec![Diagnostic::new(
-                SYNTAX_ERROR_CODE,
-                "file-error",
-                message,
-                TextRange::default(),
-            )],
-        });
+        reports.push(FileReport::file_error(&path, message));
     }
     for report in &mut reports {
         let resolved = resolver

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rayon::prelude::*;
 use unclosed_config::{Resolved, Resolver};
-use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, TextRange};
+use unclosed_diagnostics::{Diagnostic, FileReport};
 use unclosed_source::LoadError;
 
 use crate::progress::Progress;
@@ -199,11 +199,11 @@ fn fix_file(
     let mut fixes = FileFixes::default();
     let bytes = match read_bytes(path, max_file_size) {
         Ok(bytes) => bytes,
-        Err(err) => return (file_error(path, err.to_string()), fixes),
+        Err(err) => return (FileReport::file_error(path, err.to_string()), fixes),
     };
     let decoded = match unclosed_source::decode(&bytes) {
         Ok(decoded) => decoded,
-        Err(err) => return (file_error(path, err.to_string()), fixes),
+        Err(err) => return (FileReport::file_error(path, err.to_string()), fixes),
     };
     let original = decoded.text.clone();
     let outcome = unclosed_rules::fix_text_with(path, decoded.text, settings, unsafe_fixes, keep);
@@ -291,19 +291,6 @@ fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, LoadError> {
         });
     }
     Ok(bytes)
-}
-
-fn file_error(path: &Path, message: String) -> FileReport {
-    FileReport {
-        path: path.to_path_buf(),
-        source: None,
-        diagnostics: vec![Diagnostic::new(
-            SYNTAX_ERROR_CODE,
-            "file-error",
-            message,
-            TextRange::default(),
-        )],
-    }
 }
 
 /// `text` encoded in `encoding` (as `unclosed_source::decode` names it),

@@ -147,6 +147,21 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// The report of a file that could not be read or decoded: one
+    /// `UC000` `file-error` diagnostic saying why.
+    pub fn file_error(path: &std::path::Path, message: String) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            source: None,
+            diagnostics: vec![Diagnostic::new(
+                SYNTAX_ERROR_CODE,
+                "file-error",
+                message,
+                TextRange::default(),
+            )],
+        }
+    }
+
     /// Sort diagnostics by position, then code: output must be deterministic.
     pub fn sort(&mut self) {
         self.diagnostics

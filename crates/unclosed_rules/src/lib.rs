@@ -29,7 +29,7 @@ use unclosed_dataflow::{ModuleId, Program, Summaries};
 
 use unclosed_catalog::{Catalog, CatalogConfig};
 
-use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, SourceText, TextRange};
+use unclosed_diagnostics::{Diagnostic, FileReport, SYNTAX_ERROR_CODE, SourceText};
 
 /// What to check and how.
 #[derive(Debug, Clone, Default)]
@@ -85,20 +85,7 @@ impl Settings {
 pub fn check_file(path: &Path, settings: &Settings, max_size: u64) -> FileReport {
     match unclosed_source::read(path, max_size) {
         Ok(decoded) => check_text(path, decoded.text, settings),
-        Err(err) => file_error(path, err.to_string()),
-    }
-}
-
-fn file_error(path: &Path, message: String) -> FileReport {
-    FileReport {
-        path: path.to_path_buf(),
-        source: None,
-        diagnostics: vec![Diagnostic::new(
-            SYNTAX_ERROR_CODE,
-            "file-error",
-            message,
-            TextRange::default(),
-        )],
+        Err(err) => FileReport::file_error(path, err.to_string()),
     }
 }
 
@@ -182,7 +169,7 @@ pub fn check_loaded(
 ) -> FileReport {
     let (source, parsed) = match &file.loaded {
         Ok(loaded) => loaded,
-        Err(message) => return file_error(&file.path, message.clone()),
+        Err(message) => return FileReport::file_error(&file.path, message.clone()),
     };
     report(&file.path, source.clone(), parsed, settings, |suite| {
         let options = unclosed_dataflow::Options {
