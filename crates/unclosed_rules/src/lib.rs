@@ -24,7 +24,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use ruff_python_ast::ModModule;
-use ruff_python_parser::Parsed;
 use unclosed_dataflow::{ModuleId, Program, Summaries};
 
 use unclosed_catalog::{Catalog, CatalogConfig};
@@ -96,7 +95,10 @@ pub fn check_file(path: &Path, settings: &Settings, max_size: u64) -> FileReport
 pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport {
     let source = Arc::new(SourceText::new(text));
     let parsed = unclosed_source::parse(&source.text);
-    report(path, source, &parsed, settings, |suite| {
+    let parsed = parsed
+        .as_ref()
+        .map(|p| (&p.suite()[..], Noqa::Tokens(p.tokens())));
+    report(path, source, parsed, settings, |suite| {
         let options = unclosed_dataflow::Options {
             strict: settings.strict,
         };
@@ -106,19 +108,31 @@ pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport 
 }
 
 /// A file of a check run, read and parsed: the first phase, before the
-/// program index ([`index_program`]) is built over every file.
+/// program index ([`index_program`]) is built over every file. Every file
+/// stays loaded until the last one is checked (any file may ask for the
+/// summary of a function in any other), so only the syntax tree and the
+/// file's `# noqa` directives are kept: not the token vector, which is
+/// about as large as the tree.
 pub struct LoadedFile {
     pub path: PathBuf,
     loaded: Result<(Arc<SourceText>, ParseResult), String>,
 }
 
-type ParseResult = Result<Parsed<ModModule>, unclosed_source::SyntaxError>;
+type ParseResult = Result<(ModModule, noqa::Directives), unclosed_source::SyntaxError>;
+
+/// Where a file's `# noqa` directives come from.
+enum Noqa<'t> {
+    /// Read from the tokens when a finding needs them.
+    Tokens(&'t ruff_python_ast::token::Tokens),
+    /// Read at load time.
+    Read(&'t noqa::Directives),
+}
 
 impl LoadedFile {
     /// The module body, if the file was read and parsed.
     pub fn suite(&self) -> Option<&[ruff_python_ast::Stmt]> {
         match &self.loaded {
-            Ok((_, Ok(parsed))) => Some(parsed.suite()),
+            Ok((_, Ok((module, _)))) => Some(&module.body),
             _ => None,
         }
     }
@@ -129,7 +143,10 @@ pub fn load_file(path: &Path, max_size: u64) -> LoadedFile {
     let loaded = unclosed_source::read(path, max_size)
         .map(|decoded| {
             let source = Arc::new(SourceText::new(decoded.text));
-            let parsed = unclosed_source::parse(&source.text);
+            let parsed = unclosed_source::parse(&source.text).map(|parsed| {
+                let directives = noqa::directives(parsed.tokens(), &source);
+                (parsed.into_syntax(), directives)
+            });
             (source, parsed)
         })
         .map_err(|err| err.to_string());
@@ -171,6 +188,9 @@ pub fn check_loaded(
         Ok(loaded) => loaded,
         Err(message) => return FileReport::file_error(&file.path, message.clone()),
     };
+    let parsed = parsed
+        .as_ref()
+        .map(|(module, directives)| (&module.body[..], Noqa::Read(directives)));
     report(&file.path, source.clone(), parsed, settings, |suite| {
         let options = unclosed_dataflow::Options {
             strict: settings.strict,
@@ -190,7 +210,7 @@ pub fn check_loaded(
 fn report(
     path: &Path,
     source: Arc<SourceText>,
-    parsed: &ParseResult,
+    parsed: Result<(&[ruff_python_ast::Stmt], Noqa<'_>), &unclosed_source::SyntaxError>,
     settings: &Settings,
     analyze: impl FnOnce(&[ruff_python_ast::Stmt]) -> Vec<unclosed_dataflow::Fact>,
 ) -> FileReport {
@@ -201,10 +221,10 @@ fn report(
             err.message.clone(),
             err.range,
         )],
-        Ok(parsed) => {
-            let facts = analyze(parsed.suite());
+        Ok((suite, noqa)) => {
+            let facts = analyze(suite);
             let cx = fixes::FixContext {
-                suite: parsed.suite(),
+                suite,
                 source: &source,
                 settings,
             };
@@ -220,7 +240,14 @@ fn report(
                 })
                 .collect();
             if !settings.ignore_noqa && !diagnostics.is_empty() {
-                let directives = noqa::directives(parsed.tokens(), &source);
+                let read;
+                let directives = match noqa {
+                    Noqa::Tokens(tokens) => {
+                        read = noqa::directives(tokens, &source);
+                        &read
+                    }
+                    Noqa::Read(directives) => directives,
+                };
                 diagnostics.retain(|d| {
                     let row = source.location(d.range.start()).row;
                     !directives.get(&row).is_some_and(|dir| dir.silences(d.code))

@@ -22,8 +22,11 @@ impl Directive {
     }
 }
 
+/// A file's `# noqa` directives, by 1-based line.
+pub type Directives = FxHashMap<usize, Directive>;
+
 /// The `# noqa` directives of a file, by 1-based line.
-pub fn directives(tokens: &Tokens, source: &SourceText) -> FxHashMap<usize, Directive> {
+pub fn directives(tokens: &Tokens, source: &SourceText) -> Directives {
     let mut out = FxHashMap::default();
     for token in tokens {
         if token.kind() != TokenKind::Comment {
