@@ -20,8 +20,7 @@ use unclosed_diagnostics::{Diagnostic, Fix, SourceText};
 use crate::Settings;
 
 mod communicate;
-pub(crate) mod edit_util;
-mod edits;
+pub(crate) mod edits;
 mod sqlite;
 mod temporary;
 mod unbound;
