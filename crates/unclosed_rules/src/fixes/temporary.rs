@@ -516,8 +516,21 @@ fn fresh_name(suite: &[Stmt], kind: Kind) -> String {
         Kind::Archive => "archive",
         _ => "resource",
     };
+    unused_name(&bindings, base)
+}
+
+/// `base`, else `base1`, `base2`, ...: the first that `bindings` does not
+/// mention.
+fn unused_name(bindings: &Bindings, base: &str) -> String {
     std::iter::once(base.to_owned())
         .chain((1..).map(|i| format!("{base}{i}")))
         .find(|n| !bindings.mentioned.contains(n))
         .unwrap_or_else(|| base.to_owned())
+}
+
+/// A name that the module does not use anywhere: `base`, else `base1`, ...
+pub(super) fn name_unused_in(suite: &[Stmt], base: &str) -> String {
+    let mut bindings = Bindings::default();
+    bindings.visit_body(suite);
+    unused_name(&bindings, base)
 }
