@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import ast
 import collections
+import copy
 import json
 import os
 import re
@@ -201,7 +202,9 @@ def only_try_finally(fixed: ast.AST, original: ast.AST, name: str) -> bool:
                 return [assign, ast.Try(body=node.body, handlers=[], orelse=[], finalbody=[close])]
             return node
 
-    return ast.dump(Rewrite().visit(original)) == ast.dump(fixed)
+    # On a copy: the transformer rewrites in place, and the caller's later
+    # checks (shorter_block) need the original's `with`.
+    return ast.dump(Rewrite().visit(copy.deepcopy(original))) == ast.dump(fixed)
 
 
 def shorter_block(fixed: ast.AST, original: ast.AST, name: str) -> bool:

@@ -126,6 +126,12 @@ fn temporary_with_path_imported() {
     insta::assert_snapshot!("temporary_path_imported", out);
 }
 
+#[test]
+fn generators() {
+    let out = snapshot("generators.py", "UC301");
+    insta::assert_snapshot!("generators", out);
+}
+
 /// Four-space indentation to tabs, `\n` to `\r\n`.
 fn tabs_and_crlf(text: &str) -> String {
     text.split_inclusive('\n')
@@ -141,7 +147,11 @@ fn tabs_and_crlf(text: &str) -> String {
 /// and with CRLF: the fixes keep the file's style.
 #[test]
 fn keeps_tabs_and_crlf() {
-    for (file, select) in [("with_block.py", "UC1"), ("temporary.py", "UC104")] {
+    for (file, select) in [
+        ("with_block.py", "UC1"),
+        ("temporary.py", "UC104"),
+        ("generators.py", "UC301"),
+    ] {
         let text = std::fs::read_to_string(fixes_dir().join(file)).unwrap();
         let settings = settings(select);
         let (fixed, _) = fix_all(&text, &settings);

@@ -1,11 +1,283 @@
-//! What several fixes need: where a statement sits (its scope, loops and
-//! enclosing statements), the file's line endings and indentation, the
-//! references to a name, and an `import` added at the top of the module.
+//! What several fixes share: lines, line endings, indentation and the
+//! places where re-indenting would change a program; where a statement
+//! sits (its scope, loops and enclosing statements); the references to a
+//! name; and an `import` added at the top of the module.
+//!
+//! Offsets are byte offsets into the file's text. A line ends at `\n`,
+//! `\r\n` or a lone `\r` (the three newlines Python accepts); the last line
+//! may have none.
 
-use ruff_python_ast::visitor::{Visitor, walk_expr, walk_stmt};
+use ruff_python_ast::visitor::{self, Visitor, walk_expr, walk_stmt};
 use ruff_python_ast::{self as ast, Expr, Parameters, Stmt};
 use ruff_text_size::{Ranged, TextRange, TextSize};
 use unclosed_diagnostics::Edit;
+
+/// The offset where the line containing `offset` starts.
+pub(crate) fn line_start(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n' || b == b'\r')
+        .map_or(0, |i| i + 1)
+}
+
+/// The offset where the content of the line containing `offset` ends
+/// (before its newline).
+pub(crate) fn content_end(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[offset..]
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .map_or(text.len(), |i| offset + i)
+}
+
+/// The offset just after the newline of the line containing `offset` (the
+/// start of the next line), or the end of the text.
+pub(crate) fn line_end(text: &str, offset: usize) -> usize {
+    let end = content_end(text, offset);
+    end + newline_len(text, end)
+}
+
+/// The length of the newline at `offset` (0 when there is none).
+fn newline_len(text: &str, offset: usize) -> usize {
+    let bytes = text.as_bytes();
+    match bytes.get(offset) {
+        Some(b'\r') if bytes.get(offset + 1) == Some(&b'\n') => 2,
+        Some(b'\r' | b'\n') => 1,
+        _ => 0,
+    }
+}
+
+/// The newline to write: the one ending the line containing `offset`, else
+/// the file's first, else `\n`.
+pub(crate) fn line_ending(text: &str, offset: usize) -> &'static str {
+    let end = content_end(text, offset);
+    let at = if newline_len(text, end) > 0 {
+        end
+    } else {
+        content_end(text, 0)
+    };
+    match newline_len(text, at) {
+        2 => "\r\n",
+        1 if text.as_bytes()[at] == b'\r' => "\r",
+        _ => "\n",
+    }
+}
+
+fn is_python_whitespace(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\x0C')
+}
+
+/// The indentation before `offset` when nothing but whitespace precedes it
+/// on its line, i.e. when a statement starting there is the line's first.
+pub(crate) fn indentation(text: &str, offset: usize) -> Option<&str> {
+    let start = line_start(text, offset);
+    let prefix = text.get(start..offset)?;
+    prefix.chars().all(is_python_whitespace).then_some(prefix)
+}
+
+/// The comment after `offset` on its line (`# ...`, without the newline),
+/// if only whitespace separates them.
+pub(crate) fn trailing_comment(text: &str, offset: usize) -> Option<&str> {
+    let rest = text.get(offset..content_end(text, offset))?;
+    let trimmed = rest.trim_start_matches(is_python_whitespace);
+    trimmed.starts_with('#').then_some(trimmed)
+}
+
+/// Whether nothing but whitespace or a comment follows `offset` on its line.
+pub(crate) fn ends_line(text: &str, offset: usize) -> bool {
+    text.get(offset..content_end(text, offset))
+        .is_some_and(|rest| {
+            let trimmed = rest.trim_start_matches(is_python_whitespace);
+            trimmed.is_empty() || trimmed.starts_with('#')
+        })
+}
+
+/// Whether `range` (a statement) has its lines to itself: only indentation
+/// before it, only whitespace or a comment after it. A statement joined to
+/// another by `;` or written after a compound statement's colon fails.
+pub(crate) fn alone_on_its_lines(text: &str, range: TextRange) -> bool {
+    indentation(text, range.start().to_usize()).is_some() && ends_line(text, range.end().to_usize())
+}
+
+/// Whether a line holds only whitespace (or nothing).
+fn is_blank(line: &str) -> bool {
+    line.trim_matches(|c: char| is_python_whitespace(c) || c == '\n' || c == '\r')
+        .is_empty()
+}
+
+/// The lines of `text` with their newlines.
+pub(crate) fn lines_with_endings(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = line_end(rest, 0);
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
+}
+
+/// `text` (whole lines of statements indented by `indent`) one level
+/// deeper: `unit` is inserted after `indent` on every line that starts with
+/// it, before the others (comments or continuation lines indented less);
+/// blank lines are kept as they are. The caller checks that no line starts
+/// inside a string ([`lines_inside_strings`]).
+pub(crate) fn indent_lines(text: &str, indent: &str, unit: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in lines_with_endings(text) {
+        if is_blank(line) {
+            out.push_str(line);
+        } else if let Some(rest) = line.strip_prefix(indent) {
+            out.push_str(indent);
+            out.push_str(unit);
+            out.push_str(rest);
+        } else {
+            out.push_str(unit);
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// The indentation one level deeper than `indent`, in the file's style:
+/// the unit of the file's first indented block (`suite`), written with the
+/// character `indent` uses when it uses one (a tab-indented line gets a
+/// tab), four spaces when nothing tells.
+pub(crate) fn indent_unit(text: &str, suite: &[Stmt], indent: &str) -> String {
+    let detected = detect_unit(text, suite);
+    match indent.chars().last() {
+        Some('\t') => "\t".to_owned(),
+        Some(_) if detected.as_deref().is_none_or(|u| u.contains('\t')) => "    ".to_owned(),
+        _ => detected.unwrap_or_else(|| "    ".to_owned()),
+    }
+}
+
+/// The indentation unit of the first block whose body starts on its own
+/// line, deeper than its header.
+fn detect_unit(text: &str, suite: &[Stmt]) -> Option<String> {
+    struct Finder<'t> {
+        text: &'t str,
+        unit: Option<String>,
+    }
+    impl Finder<'_> {
+        fn body(&mut self, header: TextSize, body: &[Stmt]) {
+            if self.unit.is_some() {
+                return;
+            }
+            let (Some(outer), Some(first)) = (
+                indentation(self.text, header.to_usize()),
+                body.first()
+                    .and_then(|s| indentation(self.text, s.start().to_usize())),
+            ) else {
+                return;
+            };
+            if let Some(unit) = first.strip_prefix(outer)
+                && !unit.is_empty()
+                && (unit.chars().all(|c| c == ' ') || unit.chars().all(|c| c == '\t'))
+            {
+                self.unit = Some(unit.to_owned());
+            }
+        }
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.unit.is_some() {
+                return;
+            }
+            match stmt {
+                Stmt::FunctionDef(s) => self.body(s.start(), &s.body),
+                Stmt::ClassDef(s) => self.body(s.start(), &s.body),
+                Stmt::If(s) => self.body(s.start(), &s.body),
+                Stmt::For(s) => self.body(s.start(), &s.body),
+                Stmt::While(s) => self.body(s.start(), &s.body),
+                Stmt::With(s) => self.body(s.start(), &s.body),
+                Stmt::Try(s) => self.body(s.start(), &s.body),
+                _ => {}
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, _expr: &'a Expr) {}
+    }
+    let mut finder = Finder { text, unit: None };
+    finder.visit_body(suite);
+    finder.unit
+}
+
+/// The string literals (of any kind: plain, bytes, f-strings) in `stmts`
+/// that span more than one line: a triple-quoted string, or a string
+/// continued with a backslash. Indenting a line that starts inside one of
+/// them would change the string's value.
+pub(crate) fn multiline_strings(text: &str, stmts: &[Stmt]) -> Vec<TextRange> {
+    struct Strings<'t> {
+        text: &'t str,
+        found: Vec<TextRange>,
+    }
+    impl Strings<'_> {
+        fn add(&mut self, range: TextRange) {
+            let s = &self.text[range];
+            if s.contains(['\n', '\r']) {
+                self.found.push(range);
+            }
+        }
+    }
+    impl<'a> Visitor<'a> for Strings<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            match expr {
+                Expr::StringLiteral(s) => s.value.iter().for_each(|p| self.add(p.range())),
+                Expr::BytesLiteral(s) => s.value.iter().for_each(|p| self.add(p.range())),
+                // An f-string's parts, replacement fields included: a
+                // conservative over-approximation.
+                Expr::FString(s) => s.value.iter().for_each(|p| self.add(p.range())),
+                Expr::TString(s) => self.add(s.range()),
+                _ => visitor::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut strings = Strings {
+        text,
+        found: Vec::new(),
+    };
+    strings.visit_body(stmts);
+    strings.found
+}
+
+/// Whether some line of `region` other than its first starts inside one of
+/// `strings` (from [`multiline_strings`]).
+pub(crate) fn lines_inside_strings(text: &str, region: TextRange, strings: &[TextRange]) -> bool {
+    let mut at = line_end(text, region.start().to_usize());
+    while at < region.end().to_usize() {
+        let offset = TextSize::try_from(at).unwrap_or(TextSize::new(u32::MAX));
+        if strings
+            .iter()
+            .any(|s| s.start() < offset && offset < s.end())
+        {
+            return true;
+        }
+        at = line_end(text, at);
+    }
+    false
+}
+
+/// The text of a name expression, `None` for anything else.
+pub(crate) fn name_of(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(ast::ExprName { id, .. }) => Some(id.as_str()),
+        _ => None,
+    }
+}
+
+/// A dotted name (`json.load`, `os.path.join`) as written, `None` for any
+/// other expression.
+pub(crate) fn dotted(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(n) => Some(n.id.to_string()),
+        Expr::Attribute(a) => Some(format!("{}.{}", dotted(&a.value)?, a.attr.as_str())),
+        _ => None,
+    }
+}
 
 /// Where a range sits in the module.
 pub(crate) struct Located<'a> {
@@ -210,74 +482,9 @@ pub(crate) fn references(body: &[Stmt], name: &str) -> Vec<Reference> {
     refs.out
 }
 
-/// The offset of the start of the line holding `offset`.
-pub(crate) fn line_start(text: &str, offset: TextSize) -> TextSize {
-    let at = offset.to_usize().min(text.len());
-    let start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    TextSize::try_from(start).unwrap_or_default()
-}
-
-/// The offset of the end of the line holding `offset` (before its line
-/// terminator).
-pub(crate) fn line_end(text: &str, offset: TextSize) -> TextSize {
-    let at = offset.to_usize().min(text.len());
-    let end = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
-    TextSize::try_from(end).unwrap_or_default()
-}
-
-/// The terminator of the line holding `offset` (`\r\n`, `\n` or `\r`);
-/// for a last line without one, the file's first terminator, else `\n`.
-pub(crate) fn newline_at(text: &str, offset: TextSize) -> &'static str {
-    let end = line_end(text, offset).to_usize();
-    terminator(&text[end..]).unwrap_or_else(|| {
-        text.find(['\n', '\r'])
-            .and_then(|i| terminator(&text[i..]))
-            .unwrap_or("\n")
-    })
-}
-
-fn terminator(rest: &str) -> Option<&'static str> {
-    if rest.starts_with("\r\n") {
-        Some("\r\n")
-    } else if rest.starts_with('\n') {
-        Some("\n")
-    } else if rest.starts_with('\r') {
-        Some("\r")
-    } else {
-        None
-    }
-}
-
-/// The indentation before `node` when only whitespace precedes it on its
-/// line (it starts its line).
-pub(crate) fn indentation(text: &str, node: TextRange) -> Option<&str> {
-    let start = line_start(text, node.start());
-    let indent = &text[start.to_usize()..node.start().to_usize()];
-    indent
-        .chars()
-        .all(|c| matches!(c, ' ' | '\t' | '\x0c'))
-        .then_some(indent)
-}
-
-/// Whether nothing but whitespace or a comment follows `node` on the line
-/// where it ends.
-pub(crate) fn ends_its_line(text: &str, node: TextRange) -> bool {
-    let end = line_end(text, node.end());
-    let rest = text[node.end().to_usize()..end.to_usize()].trim_start_matches([' ', '\t']);
-    rest.is_empty() || rest.starts_with('#')
-}
-
-/// The indentation one level deeper than `outer` that the file uses, read
-/// from a line indented inside it (`inner`): `inner` minus `outer`.
-pub(crate) fn indent_unit<'t>(outer: &str, inner: &'t str) -> Option<&'t str> {
-    inner
-        .strip_prefix(outer)
-        .filter(|unit| !unit.is_empty() && unit.chars().all(|c| matches!(c, ' ' | '\t')))
-}
-
 /// How the module can name `module.attr` (`contextlib.closing`): through
-/// an existing top-level import, or through `import module` added after
-/// the docstring and the `__future__` imports (the returned edit).
+/// an existing top-level import, or through `import module` added at
+/// [`import_position`] (the returned edit).
 pub(crate) fn imported(
     suite: &[Stmt],
     text: &str,
@@ -307,37 +514,117 @@ pub(crate) fn imported(
             _ => {}
         }
     }
-    // After the docstring and `from __future__ import ...`.
-    let mut after: Option<&Stmt> = None;
-    for (i, stmt) in suite.iter().enumerate() {
-        let docstring =
-            i == 0 && matches!(stmt, Stmt::Expr(e) if matches!(&*e.value, Expr::StringLiteral(_)));
-        let future = matches!(stmt, Stmt::ImportFrom(f)
-            if f.module.as_ref().is_some_and(|m| m == "__future__"));
-        if docstring || future {
-            after = Some(stmt);
-        } else {
-            break;
-        }
-    }
-    let at = match after {
-        Some(stmt) => {
-            if !ends_its_line(text, stmt.range()) {
-                return None;
-            }
-            let end = line_end(text, stmt.end());
-            let newline = terminator(&text[end.to_usize()..])?;
-            end + TextSize::of(newline)
-        }
-        None => {
-            let first = suite.first()?;
-            indentation(text, first.range())?;
-            line_start(text, first.start())
-        }
-    };
-    let newline = newline_at(text, at);
+    let at = import_position(text, suite)?;
+    let newline = line_ending(text, at.to_usize());
     Some((
         format!("{module}.{attr}"),
         Some(Edit::insertion(format!("import {module}{newline}"), at)),
     ))
+}
+
+/// Where an `import` added to the module goes: at the start of the first
+/// statement that is not the docstring or a `from __future__` import (after
+/// the comments and blank lines before it, so next to the module's other
+/// imports), or, when nothing follows those, on the line after the last of
+/// them. `None` when that statement does not start its line
+/// (`"""doc"""; import os`) or the last line has no newline to insert after.
+pub(crate) fn import_position(text: &str, suite: &[Stmt]) -> Option<TextSize> {
+    let mut last_header: Option<&Stmt> = None;
+    for (i, stmt) in suite.iter().enumerate() {
+        let docstring = i == 0 && matches!(stmt, Stmt::Expr(e) if e.value.is_string_literal_expr());
+        let future = matches!(stmt, Stmt::ImportFrom(f)
+            if f.module.as_ref().is_some_and(|m| m.as_str() == "__future__"));
+        if !(docstring || future) {
+            indentation(text, stmt.start().to_usize())?;
+            return Some(stmt.start());
+        }
+        last_header = Some(stmt);
+    }
+    let last = last_header?;
+    if !ends_line(text, last.end().to_usize()) {
+        return None;
+    }
+    let end = content_end(text, last.end().to_usize());
+    if newline_len(text, end) == 0 {
+        return None;
+    }
+    TextSize::try_from(line_end(text, end)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_endings() {
+        let text = "a\r\nbc\rd\ne";
+        assert_eq!(line_start(text, 4), 3);
+        assert_eq!(content_end(text, 3), 5);
+        assert_eq!(line_end(text, 0), 3);
+        assert_eq!(line_end(text, 3), 6);
+        assert_eq!(line_end(text, 9), 9);
+        assert_eq!(line_ending(text, 0), "\r\n");
+        assert_eq!(line_ending(text, 4), "\r");
+        assert_eq!(line_ending(text, 7), "\n");
+        assert_eq!(line_ending("x", 0), "\n");
+        assert_eq!(
+            lines_with_endings(text).collect::<Vec<_>>(),
+            vec!["a\r\n", "bc\r", "d\n", "e"]
+        );
+    }
+
+    #[test]
+    fn indentation_and_comments() {
+        let text = "if x:\n    y = 1  # c\n    z; w\n";
+        assert_eq!(indentation(text, 10), Some("    "));
+        assert_eq!(indentation(text, 12), None);
+        assert_eq!(trailing_comment(text, 15), Some("# c"));
+        assert!(ends_line(text, 15));
+        assert!(!ends_line(text, 26));
+    }
+
+    #[test]
+    fn indents_lines_keeping_blank_and_outdented_ones() {
+        let body = "  a = (1,\n1)\n\n  # c\n";
+        assert_eq!(
+            indent_lines(body, "  ", "\t"),
+            "  \ta = (1,\n\t1)\n\n  \t# c\n"
+        );
+    }
+
+    #[test]
+    fn detects_the_unit() {
+        let parse = |t: &str| ruff_python_parser::parse_module(t).unwrap().into_suite();
+        let text = "x = 1\nif x:\n\ty = 2\n";
+        assert_eq!(indent_unit(text, &parse(text), ""), "\t");
+        let text = "def f():\n  return 1\n";
+        assert_eq!(indent_unit(text, &parse(text), "  "), "  ");
+        assert_eq!(indent_unit("x = 1\n", &parse("x = 1\n"), ""), "    ");
+        assert_eq!(indent_unit(text, &parse(text), "\t"), "\t");
+    }
+
+    #[test]
+    fn finds_multiline_strings() {
+        let text = "x = '''a\n  b'''\ny = 'c'\nz = f\"\"\"{\n1}\"\"\"\n";
+        let suite = ruff_python_parser::parse_module(text).unwrap().into_suite();
+        let strings = multiline_strings(text, &suite);
+        assert_eq!(strings.len(), 2);
+        let all = TextRange::new(TextSize::new(0), TextSize::of(text));
+        assert!(lines_inside_strings(text, all, &strings));
+        let first_line = TextRange::new(TextSize::new(0), TextSize::new(8));
+        assert!(!lines_inside_strings(text, first_line, &strings));
+    }
+
+    #[test]
+    fn places_an_import() {
+        let at = |t: &str| {
+            let suite = ruff_python_parser::parse_module(t).unwrap().into_suite();
+            import_position(t, &suite).map(|s| s.to_usize())
+        };
+        assert_eq!(at("\"\"\"d\"\"\"\n\n# c\nimport os\n"), Some(13));
+        assert_eq!(at("#!x\nimport os\n"), Some(4));
+        assert_eq!(at("from __future__ import annotations\r\n"), Some(36));
+        assert_eq!(at("\"\"\"d\"\"\""), None);
+        assert_eq!(at("\"\"\"d\"\"\"; import os\n"), None);
+    }
 }

@@ -20,8 +20,8 @@ use unclosed_diagnostics::{Diagnostic, Fix, SourceText};
 use crate::Settings;
 
 mod communicate;
-pub(crate) mod edit_util;
-mod edits;
+pub(crate) mod edits;
+mod generators;
 mod sqlite;
 mod temporary;
 mod unbound;
@@ -44,6 +44,7 @@ pub(crate) fn fix(fact: &Fact, diagnostic: &Diagnostic, cx: &FixContext) -> Opti
         (Fact::Temporary(temporary), "UC104") => temporary::fix(temporary, cx),
         (Fact::PossiblyUnbound(unbound), "UC202") => unbound::fix(unbound, cx),
         (Fact::PipeDeadlock(deadlock), "UC203") => communicate::fix(deadlock, cx),
+        (Fact::AbandonedGenerator(generator), "UC301" | "UC302") => generators::fix(generator, cx),
         _ => None,
     }
 }

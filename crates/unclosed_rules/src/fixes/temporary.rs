@@ -27,9 +27,9 @@ use unclosed_dataflow::{Temporary, TemporaryUse};
 use unclosed_diagnostics::{Applicability, Edit, Fix};
 
 use super::FixContext;
-use super::edit_util::{
-    alone_on_its_lines, dotted, indent_lines, indent_unit, indentation, line_end, line_ending,
-    line_start, lines_inside_strings, multiline_strings,
+use super::edits::{
+    alone_on_its_lines, dotted, import_position, indent_lines, indent_unit, indentation, line_end,
+    line_ending, line_start, lines_inside_strings, multiline_strings,
 };
 use super::with_block::{CONSUMING_FUNCTIONS, ENTER_RETURNS_OTHER, PLAIN_METHODS};
 
@@ -188,12 +188,8 @@ fn path_name(cx: &FixContext, used_at: TextSize) -> Option<(&'static str, Option
         return None;
     }
     let text = cx.source.text.as_str();
-    let at = import_position(suite)?;
-    let offset = at.to_usize();
-    if indentation(text, offset) != Some("") {
-        return None;
-    }
-    let eol = line_ending(text, offset);
+    let at = import_position(text, suite)?;
+    let eol = line_ending(text, at.to_usize());
     Some((
         "Path",
         Some(Edit::insertion(
@@ -201,17 +197,6 @@ fn path_name(cx: &FixContext, used_at: TextSize) -> Option<(&'static str, Option
             at,
         )),
     ))
-}
-
-/// Where an import goes: before the module's first statement that is not
-/// its docstring or a `from __future__` import.
-fn import_position(suite: &[Stmt]) -> Option<TextSize> {
-    let mut statements = suite.iter().enumerate().skip_while(|(i, s)| {
-        (*i == 0 && matches!(s, Stmt::Expr(e) if e.value.is_string_literal_expr()))
-            || matches!(s, Stmt::ImportFrom(f)
-                if f.module.as_ref().is_some_and(|m| m.as_str() == "__future__"))
-    });
-    statements.next().map(|(_, s)| s.start())
 }
 
 /// The names a module binds or mentions, anywhere.
@@ -531,8 +516,21 @@ fn fresh_name(suite: &[Stmt], kind: Kind) -> String {
         Kind::Archive => "archive",
         _ => "resource",
     };
+    unused_name(&bindings, base)
+}
+
+/// `base`, else `base1`, `base2`, ...: the first that `bindings` does not
+/// mention.
+fn unused_name(bindings: &Bindings, base: &str) -> String {
     std::iter::once(base.to_owned())
         .chain((1..).map(|i| format!("{base}{i}")))
         .find(|n| !bindings.mentioned.contains(n))
         .unwrap_or_else(|| base.to_owned())
+}
+
+/// A name that the module does not use anywhere: `base`, else `base1`, ...
+pub(super) fn name_unused_in(suite: &[Stmt], base: &str) -> String {
+    let mut bindings = Bindings::default();
+    bindings.visit_body(suite);
+    unused_name(&bindings, base)
 }

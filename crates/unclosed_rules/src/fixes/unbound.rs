@@ -19,14 +19,13 @@
 //! earlier value the release meant to close.
 
 use ruff_python_ast::{self as ast, Stmt};
-use ruff_text_size::{Ranged, TextRange};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 use unclosed_dataflow::PossiblyUnbound;
 use unclosed_diagnostics::{Applicability, Edit, Fix};
 
 use super::FixContext;
 use super::edits::{
-    ends_its_line, indent_unit, indentation, is_parameter, line_start, locate, newline_at,
-    references,
+    ends_line, indent_unit, indentation, is_parameter, line_ending, line_start, locate, references,
 };
 
 pub(crate) fn fix(fact: &PossiblyUnbound, cx: &FixContext) -> Option<Fix> {
@@ -75,12 +74,12 @@ pub(crate) fn fix(fact: &PossiblyUnbound, cx: &FixContext) -> Option<Fix> {
     if refs.iter().any(|r| r.declares) {
         return None;
     }
-    let try_indent = indentation(text, try_stmt.range())?;
-    let stmt_indent = indentation(text, release_stmt.range())?;
-    if !ends_its_line(text, release_stmt.range()) {
+    let try_indent = indentation(text, try_stmt.start().to_usize())?;
+    let stmt_indent = indentation(text, release_stmt.start().to_usize())?;
+    if !ends_line(text, release_stmt.end().to_usize()) || !stmt_indent.starts_with(try_indent) {
         return None;
     }
-    let unit = indent_unit(try_indent, stmt_indent)?;
+    let unit = indent_unit(text, cx.suite, stmt_indent);
     let mut edits = Vec::new();
     // `name = None` already right before the `try`: only the guard is
     // missing.
@@ -91,16 +90,18 @@ pub(crate) fn fix(fact: &PossiblyUnbound, cx: &FixContext) -> Option<Fix> {
                 && a.value.is_none_literal_expr())
     });
     if !hoisted {
-        let newline = newline_at(text, try_stmt.start());
+        let newline = line_ending(text, try_stmt.start().to_usize());
         edits.push(Edit::insertion(
             format!("{try_indent}{name} = None{newline}"),
-            line_start(text, try_stmt.start()),
+            TextSize::try_from(line_start(text, try_stmt.start().to_usize())).ok()?,
         ));
     }
-    let newline = newline_at(text, release_stmt.start());
+    let newline = line_ending(text, release_stmt.start().to_usize());
+    let release_line =
+        TextSize::try_from(line_start(text, release_stmt.start().to_usize())).ok()?;
     edits.push(Edit::replacement(
         format!("{stmt_indent}if {name} is not None:{newline}{stmt_indent}{unit}"),
-        TextRange::new(line_start(text, release_stmt.start()), release_stmt.start()),
+        TextRange::new(release_line, release_stmt.start()),
     ));
     // Bound elsewhere in the scope (outside the `try` body): `name = None`
     // may hide a value the release was meant to see.

@@ -30,7 +30,7 @@ use unclosed_dataflow::Leak;
 use unclosed_diagnostics::{Applicability, Edit, Fix};
 
 use super::FixContext;
-use super::edit_util::{
+use super::edits::{
     alone_on_its_lines, content_end, dotted, indent_lines, indent_unit, indentation, line_end,
     line_ending, line_start, lines_inside_strings, multiline_strings, name_of, trailing_comment,
 };
@@ -1075,7 +1075,7 @@ fn edit(cx: &FixContext, site: &Site, name: &str, plan: &Plan, form: &Form) -> O
     // Every statement involved has its lines to itself.
     let covered = plan.first..plan.release.map_or(plan.end, |r| r + 1);
     for j in covered.clone() {
-        if !super::edit_util::alone_on_its_lines(text, suite[j].range()) {
+        if !super::edits::alone_on_its_lines(text, suite[j].range()) {
             return None;
         }
     }

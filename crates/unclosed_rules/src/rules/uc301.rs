@@ -85,6 +85,21 @@ declare_rule! {
     /// or keep the generator in a name and call `lines.close()` in a
     /// `finally:` block.
     ///
+    /// ## Fix
+    /// `--fix` puts the loop (its `else:` clause included) inside `with
+    /// contextlib.closing(gen(...)) as items:` and iterates `items` (or
+    /// `enumerate(items)`), re-indented with the file's indentation and
+    /// importing `contextlib` if needed. The fix is safe when the generator
+    /// function is called by its name: the loop held the only reference, so
+    /// only the moment of the cleanup changes (at the end of the loop, on
+    /// every implementation, and before an exception propagates); an error
+    /// raised by the generator's cleanup now propagates instead of being
+    /// printed. It is unsafe for a method (`self.lines()`, an override may
+    /// return something without `close()`). No fix when the loop iterates a
+    /// name (`lines = gen(...)`), when it shares its lines with other
+    /// statements, when re-indenting would change a multi-line string, or in
+    /// a class body.
+    ///
     /// ## References
     /// - [PEP 342 – Coroutines via Enhanced Generators](https://peps.python.org/pep-0342/)
     /// - [`generator.close()`](https://docs.python.org/3/reference/expressions.html#generator.close)

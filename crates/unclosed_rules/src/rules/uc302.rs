@@ -55,6 +55,14 @@ declare_rule! {
     /// it.aclose()` in a `finally:` block. The advice follows the
     /// configured `target-version`.
     ///
+    /// ## Fix
+    /// `--fix` puts the loop inside `async with contextlib.aclosing(gen(...))
+    /// as items:` and iterates `items`, like UC301's fix, when the
+    /// `target-version` is 3.10 or newer; with an older target there is no
+    /// fix. It is unsafe when no target version is configured
+    /// (`aclosing()` needs Python 3.10) or the generator is a method, safe
+    /// otherwise. No fix when the loop iterates a name.
+    ///
     /// ## References
     /// - [PEP 525 – Asynchronous Generators](https://peps.python.org/pep-0525/)
     /// - [`agen.aclose()`](https://docs.python.org/3/reference/expressions.html#agen.aclose)
