@@ -173,3 +173,9 @@ fn no_final_newline() {
         "def g():\n  with open('x') as f:\n    return f.read()"
     );
 }
+
+#[test]
+fn communicate() {
+    let out = snapshot("communicate.py", "UC203");
+    insta::assert_snapshot!("communicate", out);
+}

@@ -44,6 +44,14 @@ declare_rule! {
     /// proc.wait()
     /// ```
     ///
+    /// ## Fix
+    /// An unsafe fix (`--unsafe-fixes`) for the two simple forms, the write
+    /// right before the blocking statement: `p.stdin.write(data)` then
+    /// `out = p.stdout.read()` becomes `out = p.communicate(data)[0]`, and
+    /// `p.stdin.write(data)` then `p.wait()` becomes `p.communicate(data)`.
+    /// Unsafe because `communicate()` also reads `stderr` when it is a pipe
+    /// and hands the child its input all at once. No fix for other forms.
+    ///
     /// ## References
     /// - [`subprocess.Popen.wait`](https://docs.python.org/3/library/subprocess.html#subprocess.Popen.wait)
     /// - [`subprocess.Popen.communicate`](https://docs.python.org/3/library/subprocess.html#subprocess.Popen.communicate)
