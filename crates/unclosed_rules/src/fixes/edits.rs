@@ -100,6 +100,28 @@ pub(crate) fn alone_on_its_lines(text: &str, range: TextRange) -> bool {
     indentation(text, range.start().to_usize()).is_some() && ends_line(text, range.end().to_usize())
 }
 
+/// The whole lines of a statement that is to be re-indented: their range
+/// and the statement's indentation. `None` when the statement shares a line
+/// with another, or a line to move starts inside a multi-line string (its
+/// value would change).
+pub(crate) fn reindentable_lines<'t>(text: &'t str, stmt: &Stmt) -> Option<(TextRange, &'t str)> {
+    if !alone_on_its_lines(text, stmt.range()) {
+        return None;
+    }
+    let start = line_start(text, stmt.start().to_usize());
+    let end = line_end(text, stmt.end().to_usize());
+    let indent = indentation(text, stmt.start().to_usize())?;
+    let region = TextRange::new(
+        TextSize::try_from(start).ok()?,
+        TextSize::try_from(end).ok()?,
+    );
+    let strings = multiline_strings(text, std::slice::from_ref(stmt));
+    if lines_inside_strings(text, region, &strings) {
+        return None;
+    }
+    Some((region, indent))
+}
+
 /// Whether a line holds only whitespace (or nothing).
 fn is_blank(line: &str) -> bool {
     line.trim_matches(|c: char| is_python_whitespace(c) || c == '\n' || c == '\r')

@@ -35,14 +35,13 @@
 //! version is configured (`aclosing()` needs 3.10).
 
 use ruff_python_ast::{Expr, Stmt};
-use ruff_text_size::{Ranged, TextRange, TextSize};
+use ruff_text_size::Ranged;
 use unclosed_dataflow::AbandonedGenerator;
 use unclosed_diagnostics::{Applicability, Edit, Fix};
 
 use super::FixContext;
 use super::edits::{
-    alone_on_its_lines, dotted, imported, indent_lines, indent_unit, indentation, line_end,
-    line_ending, line_start, lines_inside_strings, locate, multiline_strings,
+    dotted, imported, indent_lines, indent_unit, line_ending, locate, reindentable_lines,
 };
 use super::temporary::name_unused_in;
 use crate::PythonVersion;
@@ -68,23 +67,8 @@ pub(crate) fn fix(fact: &AbandonedGenerator, cx: &FixContext) -> Option<Fix> {
     }
     let generator = generator_call(&for_stmt.iter, &fact.callee)?;
     let stmt = last;
-    if !alone_on_its_lines(text, stmt.range()) {
-        return None;
-    }
-    let start = line_start(text, stmt.start().to_usize());
-    let end = line_end(text, stmt.end().to_usize());
-    let indent = indentation(text, stmt.start().to_usize())?;
-    let region = TextRange::new(
-        TextSize::try_from(start).ok()?,
-        TextSize::try_from(end).ok()?,
-    );
-    if lines_inside_strings(
-        text,
-        region,
-        &multiline_strings(text, std::slice::from_ref(*stmt)),
-    ) {
-        return None;
-    }
+    let (region, indent) = reindentable_lines(text, stmt)?;
+    let (start, end) = (region.start().to_usize(), region.end().to_usize());
     let (wrapper, keyword) = if fact.is_async {
         ("aclosing", "async with")
     } else {

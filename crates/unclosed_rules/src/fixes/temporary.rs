@@ -28,8 +28,7 @@ use unclosed_diagnostics::{Applicability, Edit, Fix};
 
 use super::FixContext;
 use super::edits::{
-    alone_on_its_lines, dotted, import_position, indent_lines, indent_unit, indentation, line_end,
-    line_ending, line_start, lines_inside_strings, multiline_strings,
+    dotted, import_position, indent_lines, indent_unit, line_ending, reindentable_lines,
 };
 use super::with_block::{CONSUMING_FUNCTIONS, ENTER_RETURNS_OTHER, PLAIN_METHODS};
 
@@ -339,23 +338,11 @@ fn with_fix(t: &Temporary, cx: &FixContext) -> Option<Fix> {
         TemporaryUse::Iterated => is_for || hoist.parent_is_list_comprehension,
         TemporaryUse::Dropped => matches!(stmt, Stmt::Expr(e) if e.value.range() == t.range),
     };
-    if !ends_with_statement || !alone_on_its_lines(text, stmt.range()) {
+    if !ends_with_statement {
         return None;
     }
-    let start = line_start(text, stmt.start().to_usize());
-    let end = line_end(text, stmt.end().to_usize());
-    let indent = indentation(text, stmt.start().to_usize())?;
-    let region = TextRange::new(
-        TextSize::try_from(start).ok()?,
-        TextSize::try_from(end).ok()?,
-    );
-    if lines_inside_strings(
-        text,
-        region,
-        &multiline_strings(text, std::slice::from_ref(stmt)),
-    ) {
-        return None;
-    }
+    let (region, indent) = reindentable_lines(text, stmt)?;
+    let (start, end) = (region.start().to_usize(), region.end().to_usize());
     let name = fresh_name(cx.suite, a.kind);
     let eol = line_ending(text, start);
     let unit = indent_unit(text, cx.suite, indent);
