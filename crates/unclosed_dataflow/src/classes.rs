@@ -44,8 +44,10 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use smallvec::SmallVec;
 use unclosed_catalog::{Acquirer, ActiveCatalog, ArgUse, KnownBase, MethodUse, Returns};
 use unclosed_names::{Resolver, ScopeNames};
+use unclosed_program::{ClassId, ModuleId, Site as CallSite};
 
 use crate::Fact;
+use crate::summaries::CallSummaries;
 
 /// A resource a class stores in an attribute of `self`.
 #[derive(Debug, Clone)]
@@ -110,17 +112,24 @@ pub struct ExitSwallows {
     pub method: String,
 }
 
-/// Analyze every class of a module. `extra` are the local names that may
-/// acquire (aliases of acquirers, factories), for the syntactic pre-filter.
+/// Analyze every class of module `module_id` of the program `summaries`
+/// knows. `extra` are the local names that may acquire (aliases of
+/// acquirers), for the syntactic pre-filter.
 pub(crate) fn analyze(
     suite: &[Stmt],
     module: &ScopeNames,
     catalog: ActiveCatalog<'_>,
     extra: &[&str],
+    summaries: &dyn CallSummaries,
+    module_id: ModuleId,
 ) -> Vec<Fact> {
     // Without a method that may acquire, no class owns a resource: only
     // `__exit__` (UC404) is left to check.
-    if !any_method_may_acquire(suite, extra, catalog) {
+    let factories = Factories {
+        summaries,
+        module: module_id,
+    };
+    if !any_method_may_acquire(suite, module, extra, catalog, factories) {
         let mut facts = Vec::new();
         exits_only(suite, &mut facts);
         return facts;
@@ -128,6 +137,7 @@ pub(crate) fn analyze(
     let mut walk = ClassWalk {
         module,
         catalog,
+        factories,
         extra,
         classes: Vec::new(),
         facts: Vec::new(),
@@ -290,9 +300,57 @@ struct ClassInfo {
     close: Option<(String, bool)>,
 }
 
+/// The program's functions, for the factories among them (`self._connect()`,
+/// `open_log(p)` of another module): what their summaries say they return
+/// is an acquisition like the catalog's.
+#[derive(Clone, Copy)]
+struct Factories<'m> {
+    summaries: &'m dyn CallSummaries,
+    /// The module analyzed.
+    module: ModuleId,
+}
+
+impl<'m> Factories<'m> {
+    /// Where a call in a method is: `class` the program's class the method
+    /// belongs to (a class at the top of the module), `receiver` its
+    /// `self`.
+    fn site<'s>(
+        &self,
+        resolver: Resolver<'s>,
+        class: Option<ClassId>,
+        receiver: Option<&'s str>,
+    ) -> CallSite<'s> {
+        CallSite {
+            module: self.module,
+            resolver,
+            class,
+            self_name: receiver,
+        }
+    }
+
+    /// Whether a method's body may acquire (the leak analysis's syntactic
+    /// pre-filter): a catalog acquirer, a local alias of one (`extra`), or
+    /// a call of a factory of the program.
+    fn may_acquire(
+        &self,
+        body: &[Stmt],
+        extra: &[&str],
+        catalog: ActiveCatalog<'_>,
+        site: &CallSite<'_>,
+    ) -> bool {
+        let program = self.summaries.program();
+        crate::effects::may_acquire_with(body, extra, catalog, &|call| {
+            program
+                .resolve_call(site, &call.func)
+                .is_some_and(|f| self.summaries.fresh(f).is_some())
+        })
+    }
+}
+
 struct ClassWalk<'m, 'c> {
     module: &'m ScopeNames,
     catalog: ActiveCatalog<'c>,
+    factories: Factories<'m>,
     extra: &'m [&'m str],
     classes: Vec<ClassInfo>,
     facts: Vec<Fact>,
@@ -409,6 +467,11 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             dynamic: false,
             close: None,
         };
+        let class = self
+            .factories
+            .summaries
+            .program()
+            .class_of(self.factories.module, def);
         let mut methods = Vec::new();
         collect_methods(&def.body, &mut methods);
         for m in methods {
@@ -419,9 +482,6 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             let Some((receiver, true)) = receiver(m) else {
                 continue;
             };
-            if !crate::effects::may_acquire_with(&m.body, self.extra, self.catalog, &|_| false) {
-                continue;
-            }
             let fn_scope = ScopeNames::function(Some(&m.parameters), &m.body);
             let mut inner: Vec<&ScopeNames> = chain.to_vec();
             inner.push(scope);
@@ -430,7 +490,14 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                 module: self.module,
                 chain: &inner,
             };
-            self.stores(&m.body, receiver, method, resolver, &mut info);
+            let site = self.factories.site(resolver, class, Some(receiver));
+            if !self
+                .factories
+                .may_acquire(&m.body, self.extra, self.catalog, &site)
+            {
+                continue;
+            }
+            self.stores(&m.body, receiver, method, &site, &mut info);
         }
         self.classes.push(info);
     }
@@ -517,7 +584,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
         body: &[Stmt],
         receiver: &str,
         method: &str,
-        resolver: Resolver<'_>,
+        site: &CallSite<'_>,
         info: &mut ClassInfo,
     ) {
         let mut assignments = Vec::new();
@@ -526,7 +593,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             for target in targets {
                 let stored: Vec<(&str, Acquired)> = match target {
                     Expr::Attribute(a) if is_name(&a.value, receiver) => {
-                        match self.acquisition(value, resolver) {
+                        match self.acquisition(value, site) {
                             Some((acquired, Returns::Object)) => {
                                 vec![(a.attr.id.as_str(), acquired)]
                             }
@@ -534,7 +601,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
                         }
                     }
                     // `self.r, self.w = os.pipe()`.
-                    Expr::Tuple(t) => match self.acquisition(value, resolver) {
+                    Expr::Tuple(t) => match self.acquisition(value, site) {
                         Some((acquired, Returns::Tuple(indices))) => indices
                             .iter()
                             .filter_map(|&i| match t.elts.get(i) {
@@ -570,8 +637,14 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
     /// the catalog's acquirers (`open(p)`, `await connect()`, `open(p) if
     /// c else None`). Summaries of the program's own factories
     /// (`self._make()`) belong here too.
-    fn acquisition(&self, value: &Expr, resolver: Resolver<'_>) -> Option<(Acquired, Returns)> {
-        let extractor = crate::effects::Extractor::new(resolver, self.catalog, false, 0);
+    fn acquisition(&self, value: &Expr, site: &CallSite<'_>) -> Option<(Acquired, Returns)> {
+        let calls = crate::effects::Calls {
+            summaries: self.factories.summaries,
+            site: *site,
+            only_args: None,
+        };
+        let extractor =
+            crate::effects::Extractor::new(site.resolver, self.catalog, false, 0).with_calls(calls);
         let (call, (acquirer, callee)) = match value {
             Expr::Call(call) => (call, extractor.acquirer_of(call)?),
             Expr::Await(a) => match &*a.value {
@@ -580,8 +653,8 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             },
             Expr::If(e) => {
                 return self
-                    .acquisition(&e.body, resolver)
-                    .or_else(|| self.acquisition(&e.orelse, resolver));
+                    .acquisition(&e.body, site)
+                    .or_else(|| self.acquisition(&e.orelse, site));
             }
             // `[connect(a) for _ in range(n)]`: the attribute holds the
             // resources.
@@ -589,17 +662,31 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             | Expr::SetComp(ast::ExprSetComp { elt, .. })
             | Expr::Generator(ast::ExprGenerator { elt, .. }) => {
                 return self
-                    .acquisition(elt, resolver)
+                    .acquisition(elt, site)
                     .filter(|(_, returns)| *returns == Returns::Object);
             }
             Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
                 return elts
                     .iter()
-                    .find_map(|e| self.acquisition(e, resolver))
+                    .find_map(|e| self.acquisition(e, site))
                     .filter(|(_, returns)| *returns == Returns::Object);
             }
             _ => return None,
         };
+        // A factory of the program returns the resource (one object) its
+        // summary names; the call's arguments are not the acquirer's.
+        if extractor.acquirer_of_callee(call).is_none() {
+            return Some((
+                Acquired {
+                    call: call.range(),
+                    callee,
+                    acquirer,
+                    writer: extractor.writer_of(call, acquirer),
+                    held: matches!(acquirer.lazy, unclosed_catalog::Lazy::No),
+                },
+                Returns::Object,
+            ));
+        }
         Some((
             Acquired {
                 call: call.range(),
@@ -615,10 +702,18 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
 
 /// Whether some method of some class of the module may acquire a resource
 /// (the leak analysis's syntactic pre-filter).
-fn any_method_may_acquire(suite: &[Stmt], extra: &[&str], catalog: ActiveCatalog<'_>) -> bool {
+fn any_method_may_acquire(
+    suite: &[Stmt],
+    module: &ScopeNames,
+    extra: &[&str],
+    catalog: ActiveCatalog<'_>,
+    factories: Factories<'_>,
+) -> bool {
     struct Finder<'x> {
+        module: &'x ScopeNames,
         extra: &'x [&'x str],
         catalog: ActiveCatalog<'x>,
+        factories: Factories<'x>,
         found: bool,
     }
     impl<'a> ast::visitor::Visitor<'a> for Finder<'_> {
@@ -627,10 +722,25 @@ fn any_method_may_acquire(suite: &[Stmt], extra: &[&str], catalog: ActiveCatalog
                 return;
             }
             if let Stmt::ClassDef(c) = stmt {
+                let class = self
+                    .factories
+                    .summaries
+                    .program()
+                    .class_of(self.factories.module, c);
                 let mut methods = Vec::new();
                 collect_methods(&c.body, &mut methods);
+                // Only the module's names: a method's own names are looked
+                // at when it is analyzed (this may only say yes too often).
+                let resolver = Resolver {
+                    module: self.module,
+                    chain: &[],
+                };
                 self.found = methods.iter().any(|m| {
-                    crate::effects::may_acquire_with(&m.body, self.extra, self.catalog, &|_| false)
+                    let site = self
+                        .factories
+                        .site(resolver, class, receiver(m).map(|(r, _)| r));
+                    self.factories
+                        .may_acquire(&m.body, self.extra, self.catalog, &site)
                 });
             }
             ast::visitor::walk_stmt(self, stmt);
@@ -638,8 +748,10 @@ fn any_method_may_acquire(suite: &[Stmt], extra: &[&str], catalog: ActiveCatalog
         fn visit_expr(&mut self, _: &'a Expr) {}
     }
     let mut finder = Finder {
+        module,
         extra,
         catalog,
+        factories,
         found: false,
     };
     ast::visitor::Visitor::visit_body(&mut finder, suite);

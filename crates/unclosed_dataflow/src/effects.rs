@@ -902,7 +902,10 @@ impl<'a, 'r> Extractor<'a, 'r> {
             .is_some_and(|q| matches!(q.as_str(), "io.BytesIO" | "io.StringIO"))
     }
 
-    fn acquirer_of_callee(&self, call: &ast::ExprCall) -> Option<(&'static Acquirer, String)> {
+    pub(crate) fn acquirer_of_callee(
+        &self,
+        call: &ast::ExprCall,
+    ) -> Option<(&'static Acquirer, String)> {
         if let Some(name) = self.resolver.resolve(&call.func)
             && let Some(acquirer) = self.catalog.acquirer(&name)
         {

@@ -214,8 +214,9 @@ pub fn analyze_program_module(
     cx.facts.extend(misuse::analyze(suite, module, catalog));
     cx.facts
         .extend(generators::analyze(suite, module, catalog, options.strict));
-    cx.facts
-        .extend(classes::analyze(suite, module, catalog, &extra));
+    cx.facts.extend(classes::analyze(
+        suite, module, catalog, &extra, summaries, module_id,
+    ));
     cx.facts
 }
 
@@ -262,19 +263,7 @@ impl<'m> ModuleCx<'m> {
                     let mut inner: Vec<&ScopeNames> = chain.to_vec();
                     inner.push(&scope);
                     self.body(&c.body, &inner, ScopeKind::Class, c.range(), None);
-                    // Only classes at the top of the module are indexed.
-                    let id = match self.summaries.program().modules[self.module_id]
-                        .defs
-                        .get(c.name.id.as_str())
-                    {
-                        Some(unclosed_program::Def::Class(id))
-                            if chain.is_empty()
-                                && std::ptr::eq(self.summaries.program().classes[*id].def, c) =>
-                        {
-                            Some(*id)
-                        }
-                        _ => None,
-                    };
+                    let id = self.summaries.program().class_of(self.module_id, c);
                     self.nested(&c.body, &inner, id);
                 }
                 Stmt::If(s) => {

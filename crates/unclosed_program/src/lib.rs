@@ -277,6 +277,15 @@ impl<'a> Program<'a> {
         self.by_name.get(name).copied().flatten()
     }
 
+    /// The program's class a `class` statement of module `module` is: only
+    /// classes at the top of a module are indexed.
+    pub fn class_of(&self, module: ModuleId, def: &ast::StmtClassDef) -> Option<ClassId> {
+        match self.modules[module].defs.get(def.name.id.as_str())? {
+            Def::Class(id) if std::ptr::eq(self.classes[*id].def, def) => Some(*id),
+            _ => None,
+        }
+    }
+
     /// Whether the function may call itself, directly or through others:
     /// its summary is unknown.
     pub fn is_recursive(&self, f: FunctionId) -> bool {

@@ -78,7 +78,14 @@ fn summaries_across_modules() {
     let names: Vec<&str> = program.modules.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,
-        ["pkg", "pkg.app", "pkg.cycle_a", "pkg.cycle_b", "pkg.util"]
+        [
+            "pkg",
+            "pkg.app",
+            "pkg.cycle_a",
+            "pkg.cycle_b",
+            "pkg.holders",
+            "pkg.util"
+        ]
     );
     let catalog = settings.resource_catalog();
     let summaries = Summaries::new(&program, vec![&*catalog; program.modules.len()]);

@@ -8,7 +8,9 @@ declare_rule! {
     /// ## What it does
     /// Finds a class that stores a resource in an attribute of `self`
     /// (`self.f = open(path)`, `self.sock = socket.socket()`, `self.conns =
-    /// [connect(a) for a in addresses]`, in any method) when no method of
+    /// [connect(a) for a in addresses]`, `self.sock = self._connect()` with
+    /// a method or function of the analyzed code that returns a fresh
+    /// resource, in any method) when no method of
     /// the class releases it: no `self.f.close()` (or the
     /// release method of its kind), no `with self.f:`, no
     /// `os.close(self.fd)`.

@@ -9,8 +9,9 @@ declare_rule! {
     /// Finds a class that owns a resource and cannot be used in a `with`
     /// statement: it defines neither `__enter__`/`__exit__` nor
     /// `__aenter__`/`__aexit__`, and inherits none. The class owns a
-    /// resource when it stores one of the catalog's acquisitions in `self`
-    /// (as for UC401; a list of them counts), and it is reported when its
+    /// resource when it stores one of the catalog's acquisitions, or what a
+    /// factory of the analyzed code returns, in `self` (as for UC401; a
+    /// list of them counts), and it is reported when its
     /// `close()` (or `aclose()`) releases that resource, or when a method
     /// named for it (`stop()`, `shutdown()`, `terminate()`, `cleanup()`,
     /// ...) does.
