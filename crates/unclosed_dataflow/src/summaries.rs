@@ -124,7 +124,6 @@ pub struct Summaries<'p> {
 }
 
 struct ModuleInfo<'p> {
-    scope: ScopeNames,
     catalog: ActiveCatalog<'p>,
 }
 
@@ -167,16 +166,13 @@ impl<'p> Summaries<'p> {
             } else {
                 catalog.for_imports([])
             };
-            ModuleInfo {
-                scope: ScopeNames::module(suite),
-                catalog,
-            }
+            ModuleInfo { catalog }
         })
     }
 
     /// The module-level scope of a module, as the analysis uses it.
     pub fn module_scope(&self, m: ModuleId) -> &ScopeNames {
-        &self.module(m).scope
+        self.program.module_scope(m)
     }
 
     /// The catalog a module's file sees.
@@ -337,7 +333,7 @@ impl<'p> Summaries<'p> {
         let (class_scope, own) = self.program.scopes_of(f);
         let chain: Vec<&ScopeNames> = class_scope.iter().chain([&own]).collect();
         let resolver = Resolver {
-            module: &module.scope,
+            module: self.program.module_scope(function.module),
             chain: &chain,
         };
         let params: Vec<&str> = all_params(def).map(|p| p.name.id.as_str()).collect();

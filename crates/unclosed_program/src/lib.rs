@@ -17,11 +17,15 @@
 //!
 //! The index also knows which functions may call themselves, directly or
 //! through others ([`Program::is_recursive`]): the strongly connected
-//! components of the call graph, computed once with an iterative Tarjan.
-//! Summaries of those functions are unknown, so that every other summary
-//! depends only on summaries below it and memoizing them cannot cycle.
+//! components of the call graph, found with an iterative Tarjan started
+//! from the first function asked about, over the functions it reaches only
+//! (a check run asks about few of the program's functions: those its
+//! files call). Summaries of those functions are unknown, so that every
+//! other summary depends only on summaries below it and memoizing them
+//! cannot cycle.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use rustc_hash::FxHashMap;
@@ -140,7 +144,10 @@ pub struct Program<'a> {
     pub classes: Vec<Class<'a>>,
     pub functions: Vec<Function<'a>>,
     by_name: FxHashMap<String, Option<ModuleId>>,
-    recursive: Vec<bool>,
+    /// Each module's top-level scope, computed on first need.
+    scopes: Vec<OnceLock<ScopeNames>>,
+    /// The components of the call graph found so far.
+    components: Mutex<Components>,
 }
 
 /// Re-exports followed before giving up (`from .a import f` in `b`, `from
@@ -173,7 +180,8 @@ impl<'a> Program<'a> {
             classes: Vec::new(),
             functions: Vec::new(),
             by_name: FxHashMap::default(),
-            recursive: Vec::new(),
+            scopes: Vec::new(),
+            components: Mutex::new(Components::default()),
         };
         for (input, (name, package)) in inputs.iter().zip(named) {
             let id = program.modules.len();
@@ -191,7 +199,10 @@ impl<'a> Program<'a> {
             });
             program.index_module(id, input.suite);
         }
-        program.recursive = program.find_recursion();
+        program.scopes = (0..program.modules.len())
+            .map(|_| OnceLock::new())
+            .collect();
+        program.components = Mutex::new(Components::new(program.functions.len()));
         program
     }
 
@@ -289,7 +300,24 @@ impl<'a> Program<'a> {
     /// Whether the function may call itself, directly or through others:
     /// its summary is unknown.
     pub fn is_recursive(&self, f: FunctionId) -> bool {
-        self.recursive.get(f).copied().unwrap_or(true)
+        if f >= self.functions.len() {
+            return true;
+        }
+        // A poisoned lock only means another thread panicked: the state it
+        // left is whole (each search runs to its end under the lock).
+        let mut components = self
+            .components
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if components.index[f] == UNVISITED {
+            components.search(f, |v| self.callees(v));
+        }
+        components.recursive[f]
+    }
+
+    /// A module's top-level scope.
+    pub fn module_scope(&self, m: ModuleId) -> &ScopeNames {
+        self.scopes[m].get_or_init(|| ScopeNames::module(self.modules[m].suite))
     }
 
     /// The function a call's callee stands for, if it is one of the
@@ -351,26 +379,11 @@ impl<'a> Program<'a> {
         (class, own)
     }
 
-    /// Tarjan's strongly connected components over the calls each
-    /// function's body makes (nested bodies included, resolved in the
-    /// module's scope: a superset of the calls its summary looks at, but
-    /// for imports inside functions, which summaries guard against on
+    /// The functions `f`'s body calls (nested bodies included, resolved in
+    /// the module's scope: a superset of the calls its summary looks at,
+    /// but for imports inside functions, which summaries guard against on
     /// their own).
-    fn find_recursion(&self) -> Vec<bool> {
-        use rayon::prelude::*;
-        let module_scopes: Vec<ScopeNames> = self
-            .modules
-            .par_iter()
-            .map(|m| ScopeNames::module(m.suite))
-            .collect();
-        let edges: Vec<Vec<FunctionId>> = (0..self.functions.len())
-            .into_par_iter()
-            .map(|f| self.callees(f, &module_scopes[self.functions[f].module]))
-            .collect();
-        tarjan_recursive(&edges)
-    }
-
-    fn callees(&self, f: FunctionId, module_scope: &ScopeNames) -> Vec<FunctionId> {
+    fn callees(&self, f: FunctionId) -> Vec<FunctionId> {
         struct Calls<'e>(Vec<&'e ast::ExprCall>);
         impl<'e> ast::visitor::Visitor<'e> for Calls<'e> {
             fn visit_expr(&mut self, expr: &'e Expr) {
@@ -391,7 +404,7 @@ impl<'a> Program<'a> {
         let site = Site {
             module: function.module,
             resolver: Resolver {
-                module: module_scope,
+                module: self.module_scope(function.module),
                 chain: &[],
             },
             class: function.class,
@@ -419,55 +432,65 @@ fn bound_locally(resolver: &Resolver<'_>, name: &str) -> bool {
     })
 }
 
-/// Which functions are in a cycle of calls (a component of more than one
-/// function, or one that calls itself). Iterative: call chains can be
-/// deeper than any stack.
-fn tarjan_recursive(edges: &[Vec<FunctionId>]) -> Vec<bool> {
-    const UNVISITED: usize = usize::MAX;
-    let n = edges.len();
-    let mut index = vec![UNVISITED; n];
-    let mut low = vec![0; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<usize> = Vec::new();
-    let mut recursive = vec![false; n];
-    let mut next = 0;
-    for root in 0..n {
-        if index[root] != UNVISITED {
-            continue;
+const UNVISITED: usize = usize::MAX;
+
+/// Tarjan's search for the strongly connected components of the call
+/// graph, run from each function asked about that no earlier search
+/// reached: a search finds the components of every function it reaches,
+/// so the answers do not depend on the order of the questions.
+#[derive(Default)]
+struct Components {
+    index: Vec<usize>,
+    low: Vec<usize>,
+    on_stack: Vec<bool>,
+    /// In a cycle of calls (a component of more than one function, or one
+    /// that calls itself).
+    recursive: Vec<bool>,
+    next: usize,
+}
+
+impl Components {
+    fn new(functions: usize) -> Self {
+        Components {
+            index: vec![UNVISITED; functions],
+            low: vec![0; functions],
+            on_stack: vec![false; functions],
+            recursive: vec![false; functions],
+            next: 0,
         }
-        // (node, next edge to look at)
-        let mut work: Vec<(usize, usize)> = vec![(root, 0)];
-        index[root] = next;
-        low[root] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        while let Some(&mut (v, ref mut i)) = work.last_mut() {
-            if let Some(&w) = edges[v].get(*i) {
+    }
+
+    /// Search from `root` (unvisited); `callees(v)` gives `v`'s edges.
+    /// Iterative: call chains can be deeper than any stack.
+    fn search(&mut self, root: FunctionId, callees: impl Fn(FunctionId) -> Vec<FunctionId>) {
+        let mut stack: Vec<FunctionId> = Vec::new();
+        // (node, its callees, next edge to look at)
+        let mut work: Vec<(FunctionId, Vec<FunctionId>, usize)> = Vec::new();
+        self.visit(root, &mut stack);
+        work.push((root, callees(root), 0));
+        while let Some((v, edges, i)) = work.last_mut() {
+            let v = *v;
+            if let Some(&w) = edges.get(*i) {
                 *i += 1;
                 if w == v {
-                    recursive[v] = true;
+                    self.recursive[v] = true;
                 }
-                if index[w] == UNVISITED {
-                    index[w] = next;
-                    low[w] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    work.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
+                if self.index[w] == UNVISITED {
+                    self.visit(w, &mut stack);
+                    work.push((w, callees(w), 0));
+                } else if self.on_stack[w] {
+                    self.low[v] = self.low[v].min(self.index[w]);
                 }
                 continue;
             }
             work.pop();
-            if let Some(&(parent, _)) = work.last() {
-                low[parent] = low[parent].min(low[v]);
+            if let Some((parent, _, _)) = work.last() {
+                self.low[*parent] = self.low[*parent].min(self.low[v]);
             }
-            if low[v] == index[v] {
+            if self.low[v] == self.index[v] {
                 let mut component = Vec::new();
                 while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
+                    self.on_stack[w] = false;
                     component.push(w);
                     if w == v {
                         break;
@@ -475,13 +498,20 @@ fn tarjan_recursive(edges: &[Vec<FunctionId>]) -> Vec<bool> {
                 }
                 if component.len() > 1 {
                     for w in component {
-                        recursive[w] = true;
+                        self.recursive[w] = true;
                     }
                 }
             }
         }
     }
-    recursive
+
+    fn visit(&mut self, v: FunctionId, stack: &mut Vec<FunctionId>) {
+        self.index[v] = self.next;
+        self.low[v] = self.next;
+        self.next += 1;
+        stack.push(v);
+        self.on_stack[v] = true;
+    }
 }
 
 /// The names a module body binds at top level (inside `if`/`try`/loops

@@ -110,15 +110,32 @@ pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport 
 /// A file of a check run, read and parsed: the first phase, before the
 /// program index ([`index_program`]) is built over every file. Every file
 /// stays loaded until the last one is checked (any file may ask for the
-/// summary of a function in any other), so only the syntax tree and the
-/// file's `# noqa` directives are kept: not the token vector, which is
-/// about as large as the tree.
+/// summary of a function in any other), so only what the second phase
+/// needs is kept: the syntax tree and the file's `# noqa` directives, not
+/// the token vector (about as large as the tree) nor the text, which
+/// [`check_loaded`] reads again (and compares with a fingerprint of what
+/// was parsed).
 pub struct LoadedFile {
     pub path: PathBuf,
-    loaded: Result<(Arc<SourceText>, ParseResult), String>,
+    max_size: u64,
+    loaded: Result<(Fingerprint, ParseResult), String>,
 }
 
 type ParseResult = Result<(ModModule, noqa::Directives), unclosed_source::SyntaxError>;
+
+/// The length and a hash of a file's text, to tell that the text read
+/// again is the one parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Fingerprint(usize, u64);
+
+impl Fingerprint {
+    fn of(text: &str) -> Self {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = rustc_hash::FxHasher::default();
+        text.hash(&mut hasher);
+        Fingerprint(text.len(), hasher.finish())
+    }
+}
 
 /// Where a file's `# noqa` directives come from.
 enum Noqa<'t> {
@@ -142,16 +159,17 @@ impl LoadedFile {
 pub fn load_file(path: &Path, max_size: u64) -> LoadedFile {
     let loaded = unclosed_source::read(path, max_size)
         .map(|decoded| {
-            let source = Arc::new(SourceText::new(decoded.text));
+            let source = SourceText::new(decoded.text);
             let parsed = unclosed_source::parse(&source.text).map(|parsed| {
                 let directives = noqa::directives(parsed.tokens(), &source);
                 (parsed.into_syntax(), directives)
             });
-            (source, parsed)
+            (Fingerprint::of(&source.text), parsed)
         })
         .map_err(|err| err.to_string());
     LoadedFile {
         path: path.to_path_buf(),
+        max_size,
         loaded,
     }
 }
@@ -184,14 +202,28 @@ pub fn check_loaded(
     summaries: &Summaries<'_>,
     module: Option<ModuleId>,
 ) -> FileReport {
-    let (source, parsed) = match &file.loaded {
+    let (fingerprint, parsed) = match &file.loaded {
         Ok(loaded) => loaded,
         Err(message) => return FileReport::file_error(&file.path, message.clone()),
+    };
+    // The text is read again: the tree's ranges are only valid in the text
+    // parsed.
+    let source = match unclosed_source::read(&file.path, file.max_size) {
+        Ok(decoded) if Fingerprint::of(&decoded.text) == *fingerprint => {
+            Arc::new(SourceText::new(decoded.text))
+        }
+        Ok(_) => {
+            return FileReport::file_error(
+                &file.path,
+                "the file changed while it was being checked; check it again".to_owned(),
+            );
+        }
+        Err(err) => return FileReport::file_error(&file.path, err.to_string()),
     };
     let parsed = parsed
         .as_ref()
         .map(|(module, directives)| (&module.body[..], Noqa::Read(directives)));
-    report(&file.path, source.clone(), parsed, settings, |suite| {
+    report(&file.path, source, parsed, settings, |suite| {
         let options = unclosed_dataflow::Options {
             strict: settings.strict,
         };

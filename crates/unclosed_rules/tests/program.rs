@@ -113,3 +113,31 @@ fn summaries_across_modules() {
     let alone = check_text(&app, text, &settings);
     assert!(alone.diagnostics.is_empty(), "{}", render(&[alone]));
 }
+
+/// The text is read again for the second phase: a file edited between the
+/// phases is reported, not checked with the ranges of its old tree.
+#[test]
+fn a_file_changed_between_the_phases_is_reported() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("m.py");
+    std::fs::write(&path, "def f(p):\n    return open(p)\n").expect("writable");
+    let files = [load_file(&path, 1 << 20)];
+    let (program, modules) = index_program(&files);
+    let settings = Settings::default();
+    let catalog = settings.resource_catalog();
+    let summaries = Summaries::new(&program, vec![&*catalog]);
+
+    let unchanged = check_loaded(&files[0], &settings, &summaries, modules[0]);
+    assert!(unchanged.diagnostics.is_empty(), "{unchanged:?}");
+
+    std::fs::write(&path, "x = 1\n").expect("writable");
+    let changed = check_loaded(&files[0], &settings, &summaries, modules[0]);
+    assert_eq!(changed.diagnostics.len(), 1);
+    assert!(
+        changed.diagnostics[0]
+            .message
+            .contains("changed while it was being checked"),
+        "{:?}",
+        changed.diagnostics[0]
+    );
+}
