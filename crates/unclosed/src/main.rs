@@ -6,6 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// A check run allocates and frees millions of small syntax-tree nodes,
+/// most of them kept until every file is analyzed: mimalloc serves that
+/// faster than the system allocator (as in ruff).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod check;
 mod fix;
 mod program;
