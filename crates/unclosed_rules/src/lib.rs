@@ -159,12 +159,12 @@ impl LoadedFile {
 pub fn load_file(path: &Path, max_size: u64) -> LoadedFile {
     let loaded = unclosed_source::read(path, max_size)
         .map(|decoded| {
-            let source = SourceText::new(decoded.text);
-            let parsed = unclosed_source::parse(&source.text).map(|parsed| {
-                let directives = noqa::directives(parsed.tokens(), &source);
+            let text = decoded.text;
+            let parsed = unclosed_source::parse(&text).map(|parsed| {
+                let directives = noqa::directives(parsed.tokens(), &text);
                 (parsed.into_syntax(), directives)
             });
-            (Fingerprint::of(&source.text), parsed)
+            (Fingerprint::of(&text), parsed)
         })
         .map_err(|err| err.to_string());
     LoadedFile {
@@ -275,7 +275,7 @@ fn report(
                 let read;
                 let directives = match noqa {
                     Noqa::Tokens(tokens) => {
-                        read = noqa::directives(tokens, &source);
+                        read = noqa::directives(tokens, &source.text);
                         &read
                     }
                     Noqa::Read(directives) => directives,

@@ -4,7 +4,6 @@
 use ruff_python_ast::token::{TokenKind, Tokens};
 use ruff_text_size::Ranged;
 use rustc_hash::FxHashMap;
-use unclosed_diagnostics::SourceText;
 
 /// What a `# noqa` comment silences.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,24 +24,35 @@ impl Directive {
 /// A file's `# noqa` directives, by 1-based line.
 pub type Directives = FxHashMap<usize, Directive>;
 
-/// The `# noqa` directives of a file, by 1-based line.
-pub fn directives(tokens: &Tokens, source: &SourceText) -> Directives {
-    let mut out = FxHashMap::default();
-    for token in tokens {
-        if token.kind() != TokenKind::Comment {
-            continue;
-        }
-        let text = &source.text[token.range()];
-        if let Some(directive) = parse(text) {
-            out.insert(source.location(token.start()).row, directive);
-        }
+/// The `# noqa` directives of a file, by 1-based line. Lines are counted
+/// only when a comment has one (most files have none).
+pub fn directives(tokens: &Tokens, text: &str) -> Directives {
+    let found: Vec<(ruff_text_size::TextSize, Directive)> = tokens
+        .iter()
+        .filter(|token| token.kind() == TokenKind::Comment)
+        .filter_map(|token| Some((token.start(), parse(&text[token.range()])?)))
+        .collect();
+    if found.is_empty() {
+        return Directives::default();
     }
-    out
+    let index = ruff_source_file::LineIndex::from_source_text(text);
+    found
+        .into_iter()
+        .map(|(offset, directive)| (index.line_index(offset).get(), directive))
+        .collect()
 }
 
 /// Parse one comment: `# noqa`, `# noqa: UC101,UC102`, `# NOQA:UC101`.
 /// The directive may follow other comment text (`# type: ignore # noqa`).
 pub fn parse(comment: &str) -> Option<Directive> {
+    // Most comments have no directive: look before allocating.
+    if !comment
+        .as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"noqa"))
+    {
+        return None;
+    }
     let lower = comment.to_ascii_lowercase();
     let start = lower.find("noqa")?;
     // It must start a comment part: `#` then optional spaces.

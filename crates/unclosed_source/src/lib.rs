@@ -184,6 +184,11 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, LoadError> {
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    // `contains` on bytes is the standard library's word-at-a-time memchr;
+    // the position is looked for only in a binary file.
+    if !bytes.contains(&0) {
+        return None;
+    }
     bytes.iter().position(|&b| b == 0)
 }
 
