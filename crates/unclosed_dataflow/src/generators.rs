@@ -52,6 +52,8 @@ use unclosed_cfg::{Cfg, EdgeKind, NodeId, NodeKind};
 use unclosed_names::{Resolver, ScopeKind, ScopeNames};
 
 use crate::Fact;
+use crate::summaries::CallSummaries;
+use unclosed_program::ModuleId;
 
 /// What one generator function is, for its callers.
 #[derive(Debug, Clone)]
@@ -189,8 +191,12 @@ pub struct AbandonedGenerator {
     pub callee: String,
     /// The name bound to the generator, when the loop iterates a name.
     pub name: Option<String>,
-    /// Where the generator is suspended holding something.
+    /// Where the generator is suspended holding something (ranges in the
+    /// module that defines it).
     pub held: Held,
+    /// The module that defines the generator, when it is not this one
+    /// (`pkg.util`): `held`'s ranges are in that module's file.
+    pub defined_in: Option<String>,
     /// How the loop is left with the generator suspended.
     pub exit: EarlyExit,
 }
@@ -246,24 +252,33 @@ pub(crate) fn analyze(
     module: &ScopeNames,
     catalog: ActiveCatalog<'_>,
     strict: bool,
+    summaries: &dyn CallSummaries,
+    module_id: ModuleId,
 ) -> Vec<Fact> {
     let mut facts = Vec::new();
+    let others = Others {
+        summaries,
+        module: module_id,
+    };
     // Pass 1: summarize every generator function, with the calls it
-    // delegates to resolved to the module's functions.
+    // delegates to resolved to the module's functions (and to other
+    // modules' through their summaries).
     let mut gens = Gens {
         catalog,
+        others,
         entries: FxHashMap::default(),
         facts: &mut facts,
     };
     walk_scopes(suite, module, &mut gens);
     let Gens { entries, .. } = gens;
     let status = settle(&entries);
-    if !status.values().any(|s| s.abandoning_leaks()) {
+    if !status.values().any(|s| s.abandoning_leaks()) && !others.imports_analyzed_module() {
         return facts;
     }
     // Pass 2: the loops over them.
     let mut loops = Loops {
         status: &status,
+        others,
         strict,
         facts: &mut facts,
     };
@@ -593,6 +608,59 @@ fn walk_nested<'a>(
 }
 
 // ---------------------------------------------------------------------
+// Generators of other modules
+
+/// The other modules of the program, for generators defined there
+/// (`from .util import read_lines`).
+#[derive(Clone, Copy)]
+struct Others<'m> {
+    summaries: &'m dyn CallSummaries,
+    /// The module analyzed.
+    module: ModuleId,
+}
+
+impl Others<'_> {
+    /// The summary of the generator of another module a call calls, and
+    /// that module's name. Calls of this module's functions are left to
+    /// its own analysis.
+    fn generator(
+        &self,
+        scope: &Scope<'_, '_>,
+        call: &ast::ExprCall,
+    ) -> Option<(GeneratorSummary, String)> {
+        let program = self.summaries.program();
+        let site = unclosed_program::Site {
+            module: self.module,
+            resolver: scope.resolver(),
+            class: None,
+            self_name: None,
+        };
+        let f = program.resolve_call(&site, &call.func)?;
+        let defined_in = program.functions[f].module;
+        if defined_in == self.module {
+            return None;
+        }
+        let summary = self.summaries.generator(f)?;
+        Some((summary, program.modules[defined_in].name.clone()))
+    }
+
+    /// Whether the module imports (at top level) another analyzed module
+    /// or a name of one: only then can it loop over their generators.
+    fn imports_analyzed_module(&self) -> bool {
+        let program = self.summaries.program();
+        let module = &program.modules[self.module];
+        module.defs.values().any(|def| match def {
+            unclosed_program::Def::Import(target) => {
+                let analyzed =
+                    |name: &str| program.module_named(name).is_some_and(|m| m != self.module);
+                analyzed(target) || target.rsplit_once('.').is_some_and(|(m, _)| analyzed(m))
+            }
+            _ => false,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------
 // Pass 1: generator summaries
 
 type DefKey = TextSize;
@@ -610,6 +678,7 @@ struct Entry {
 
 struct Gens<'c, 'f> {
     catalog: ActiveCatalog<'c>,
+    others: Others<'c>,
     entries: FxHashMap<DefKey, Entry>,
     facts: &'f mut Vec<Fact>,
 }
@@ -631,6 +700,19 @@ impl ScopeVisitor for Gens<'_, '_> {
             .iter()
             .filter_map(|c| Some((key(scope.callee_def(c.call)?), c.how, c.held())))
             .collect();
+        // Delegating to a resource generator of another module holds what
+        // it holds, as the module's own delegations do once settled.
+        let held = scan.direct.or_else(|| {
+            scan.candidates
+                .iter()
+                .filter(|c| scope.callee_def(c.call).is_none())
+                .find(|c| {
+                    self.others
+                        .generator(scope, c.call)
+                        .is_some_and(|(s, _)| delegation_holds(&s, c.how))
+                })
+                .map(|c| c.held())
+        });
         self.entries.insert(
             key(def),
             Entry {
@@ -638,7 +720,7 @@ impl ScopeVisitor for Gens<'_, '_> {
                     is_async: def.is_async,
                     managed,
                     wrapped,
-                    held: scan.direct,
+                    held,
                 },
                 candidates,
             },
@@ -1123,6 +1205,7 @@ fn node_yield(kind: NodeKind<'_>) -> Option<TextRange> {
 
 struct Loops<'s, 'f> {
     status: &'s FxHashMap<DefKey, GeneratorSummary>,
+    others: Others<'s>,
     /// Report exceptions out of loops over temporaries too.
     strict: bool,
     facts: &'f mut Vec<Fact>,
@@ -1134,6 +1217,7 @@ struct LoopOver<'a> {
     callee: String,
     name: Option<&'a str>,
     held: Held,
+    defined_in: Option<String>,
 }
 
 impl ScopeVisitor for Loops<'_, '_> {
@@ -1169,6 +1253,7 @@ impl ScopeVisitor for Loops<'_, '_> {
                     callee: l.callee,
                     name: l.name.map(str::to_owned),
                     held: l.held,
+                    defined_in: l.defined_in,
                     exit,
                 }));
         }
@@ -1191,13 +1276,13 @@ impl<'s> Loops<'s, '_> {
                 },
                 _ => continue,
             };
-            let Some(summary) = self.generator(scope, call) else {
+            let Some((summary, defined_in)) = self.generator(scope, call) else {
                 continue;
             };
             if summary.is_async != f.is_async {
                 continue;
             }
-            let Some(held) = summary.held.clone() else {
+            let Some(held) = summary.held else {
                 continue;
             };
             out.push(LoopOver {
@@ -1205,18 +1290,31 @@ impl<'s> Loops<'s, '_> {
                 callee: unclosed_names::dotted(&call.func).unwrap_or_else(|| "…".to_owned()),
                 name,
                 held,
+                defined_in,
             });
         }
         out
     }
 
+    /// The resource generator a call calls: one of the module's, or of
+    /// another module (with that module's name).
     fn generator(
         &self,
         scope: &Scope<'_, '_>,
         call: &ast::ExprCall,
-    ) -> Option<&'s GeneratorSummary> {
-        let def = scope.callee_def(call)?;
-        self.status.get(&key(def)).filter(|s| s.abandoning_leaks())
+    ) -> Option<(GeneratorSummary, Option<String>)> {
+        match scope.callee_def(call) {
+            Some(def) => self
+                .status
+                .get(&key(def))
+                .filter(|s| s.abandoning_leaks())
+                .map(|s| (s.clone(), None)),
+            None => self
+                .others
+                .generator(scope, call)
+                .filter(|(s, _)| s.abandoning_leaks())
+                .map(|(s, module)| (s, Some(module))),
+        }
     }
 
     /// The resource-generator call a local name is bound to: every binding

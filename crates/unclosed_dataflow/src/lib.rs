@@ -212,8 +212,14 @@ pub fn analyze_program_module(
         _ => true,
     });
     cx.facts.extend(misuse::analyze(suite, module, catalog));
-    cx.facts
-        .extend(generators::analyze(suite, module, catalog, options.strict));
+    cx.facts.extend(generators::analyze(
+        suite,
+        module,
+        catalog,
+        options.strict,
+        summaries,
+        module_id,
+    ));
     cx.facts.extend(classes::analyze(
         suite, module, catalog, &extra, summaries, module_id,
     ));

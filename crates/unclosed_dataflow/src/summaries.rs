@@ -48,6 +48,7 @@ use unclosed_names::{Resolver, ScopeNames};
 use unclosed_program::{FunctionId, ModuleId, Program, Site};
 
 use crate::effects::{self, Event};
+use crate::generators::{self, GeneratorSummary};
 
 /// What a call of a factory gives its caller.
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +122,7 @@ pub struct Summaries<'p> {
     modules: Vec<OnceLock<ModuleInfo<'p>>>,
     fresh: Vec<OnceLock<Option<Fresh>>>,
     params: Vec<OnceLock<Box<[ParamUse]>>>,
+    generators: Vec<OnceLock<Option<GeneratorSummary>>>,
 }
 
 struct ModuleInfo<'p> {
@@ -130,7 +132,15 @@ struct ModuleInfo<'p> {
 thread_local! {
     /// Summaries being computed on this thread: a lookup of one of them is
     /// a cycle the call graph did not show, answered "unknown".
-    static IN_PROGRESS: RefCell<Vec<(FunctionId, bool)>> = const { RefCell::new(Vec::new()) };
+    static IN_PROGRESS: RefCell<Vec<(FunctionId, Half)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The summaries of one function, each computed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Half {
+    Fresh,
+    Params,
+    Generator,
 }
 
 /// Calls [`Summaries`] can answer about, as the extraction of events sees
@@ -140,6 +150,7 @@ pub(crate) trait CallSummaries: Sync {
     fn program(&self) -> &Program<'_>;
     fn fresh(&self, f: FunctionId) -> Option<Fresh>;
     fn params(&self, f: FunctionId) -> Box<[ParamUse]>;
+    fn generator(&self, f: FunctionId) -> Option<GeneratorSummary>;
 }
 
 impl<'p> Summaries<'p> {
@@ -154,6 +165,7 @@ impl<'p> Summaries<'p> {
             catalogs,
             fresh: (0..n).map(|_| OnceLock::new()).collect(),
             params: (0..n).map(|_| OnceLock::new()).collect(),
+            generators: (0..n).map(|_| OnceLock::new()).collect(),
         }
     }
 
@@ -192,7 +204,7 @@ impl<'p> Summaries<'p> {
         if let Some(known) = self.fresh[f].get() {
             return *known;
         }
-        let computed = self.guarded(f, false, |s| s.compute_fresh(f))?;
+        let computed = self.guarded(f, Half::Fresh, |s| s.compute_fresh(f))?;
         // Never block on another thread computing the same summary: the
         // same value is computed twice at worst.
         *self.fresh[f].get_or_init(|| computed)
@@ -205,21 +217,58 @@ impl<'p> Summaries<'p> {
         if let Some(known) = self.params[f].get() {
             return known.clone();
         }
-        match self.guarded(f, true, |s| s.compute_params(f)) {
+        match self.guarded(f, Half::Params, |s| s.compute_params(f)) {
             Some(computed) => self.params[f].get_or_init(|| computed).clone(),
             None => vec![ParamUse::Unknown; param_count(self.program, f)].into(),
         }
     }
 
+    /// What `f` is as a generator (`None`: not one), with the calls it
+    /// delegates to (`yield from gen()`) resolved in the program: how UC301
+    /// and UC302 know a generator of another module.
+    pub fn generator_of(&self, f: FunctionId) -> Option<GeneratorSummary> {
+        if let Some(known) = self.generators[f].get() {
+            return known.clone();
+        }
+        // In a cycle of delegations: not known to hold anything.
+        let computed = self.guarded(f, Half::Generator, |s| s.compute_generator(f))?;
+        self.generators[f].get_or_init(|| computed).clone()
+    }
+
+    fn compute_generator(&self, f: FunctionId) -> Option<GeneratorSummary> {
+        let function = &self.program.functions[f];
+        let module = self.program.module_scope(function.module);
+        let (class_scope, own) = self.program.scopes_of(f);
+        // The `def` statement is resolved in the class body (if any), its
+        // body in its own scope on top of that.
+        let outer: Vec<&ScopeNames> = class_scope.iter().collect();
+        let resolver = Resolver {
+            module,
+            chain: &outer,
+        };
+        let inner: Vec<&ScopeNames> = class_scope.iter().chain([&own]).collect();
+        let site = Site {
+            module: function.module,
+            resolver: Resolver {
+                module,
+                chain: &inner,
+            },
+            class: function.class,
+            self_name: function.self_name(),
+        };
+        let catalog = self.module(function.module).catalog;
+        generators::generator_summary(function.def, &resolver, catalog, &mut |call, how| {
+            self.program
+                .resolve_call(&site, &call.func)
+                .and_then(|g| self.generator_of(g))
+                .is_some_and(|s| generators::delegation_holds(&s, how))
+        })
+    }
+
     /// Run `compute` unless the same summary is already being computed on
     /// this thread (a cycle): then `None`.
-    fn guarded<T>(
-        &self,
-        f: FunctionId,
-        params: bool,
-        compute: impl FnOnce(&Self) -> T,
-    ) -> Option<T> {
-        let key = (f, params);
+    fn guarded<T>(&self, f: FunctionId, half: Half, compute: impl FnOnce(&Self) -> T) -> Option<T> {
+        let key = (f, half);
         let busy = IN_PROGRESS.with(|s| {
             let mut s = s.borrow_mut();
             if s.contains(&key) {
@@ -363,6 +412,9 @@ impl CallSummaries for Summaries<'_> {
     }
     fn params(&self, f: FunctionId) -> Box<[ParamUse]> {
         self.param_uses(f)
+    }
+    fn generator(&self, f: FunctionId) -> Option<GeneratorSummary> {
+        self.generator_of(f)
     }
 }
 

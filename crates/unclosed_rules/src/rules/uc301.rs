@@ -9,8 +9,9 @@ declare_rule! {
     /// loop while the generator is suspended, with nothing that closes it.
     ///
     /// A resource generator is a generator function of the same module
-    /// (a function in scope, or a method called as `self.method()`) that
-    /// is suspended at a `yield`:
+    /// (a function in scope, or a method called as `self.method()`), or of
+    /// another analyzed module (`from .util import read_lines`, `util.
+    /// read_lines()`), that is suspended at a `yield`:
     ///
     /// - inside `with` of an acquisition the tool knows (`with open(p) as
     ///   f:`, a socket, a connection, `os.scandir()`, ...) or of a

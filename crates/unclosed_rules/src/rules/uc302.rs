@@ -113,7 +113,8 @@ pub(crate) fn diagnostic(
 }
 
 /// "generator `read_lines()` is suspended at `yield` (line 5) inside `with
-/// open(...)` (line 3)".
+/// open(...)` (line 3)"; for a generator of another module, its module
+/// instead of lines of a file not shown.
 pub(crate) fn holder(fact: &AbandonedGenerator, source: &SourceText) -> String {
     let kind = if fact.is_async {
         "async generator"
@@ -121,29 +122,37 @@ pub(crate) fn holder(fact: &AbandonedGenerator, source: &SourceText) -> String {
         "generator"
     };
     let held = &fact.held;
+    // Lines only in this file.
+    let at = |range: ruff_text_size::TextRange| match fact.defined_in {
+        None => format!(" (line {})", line(source, range)),
+        Some(_) => String::new(),
+    };
     let inside = match &held.by {
         HeldBy::With {
             callee,
             is_async,
             range,
         } => format!(
-            "inside `{}with {callee}(...)` (line {})",
+            "inside `{}with {callee}(...)`{}",
             if *is_async { "async " } else { "" },
-            line(source, *range)
+            at(*range)
         ),
         HeldBy::Finally { release, range } => format!(
-            "inside a `try` whose `finally` calls `{release}` (line {})",
-            line(source, *range)
+            "inside a `try` whose `finally` calls `{release}`{}",
+            at(*range)
         ),
-        HeldBy::Delegates { callee, range } => format!(
-            "inside `{callee}()` (line {}), itself such a generator",
-            line(source, *range)
-        ),
+        HeldBy::Delegates { callee, range } => {
+            format!("inside `{callee}()`{}, itself such a generator", at(*range))
+        }
+    };
+    let of = match &fact.defined_in {
+        Some(module) => format!(" (of `{module}`)"),
+        None => String::new(),
     };
     format!(
-        "{kind} `{}()` holds a resource across `yield` (line {}) {inside}",
+        "{kind} `{}()`{of} holds a resource across `yield`{} {inside}",
         fact.callee,
-        line(source, held.yield_at)
+        at(held.yield_at)
     )
 }
 
