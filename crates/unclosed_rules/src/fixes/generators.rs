@@ -30,8 +30,10 @@
 //! every implementation and before an exception propagates (instead of
 //! when its traceback is freed), and that an exception raised by the
 //! generator's cleanup now propagates instead of being printed as
-//! unraisable. It is unsafe for a method (`self.lines()`): an override may
-//! return something without `close()`, and for `async for` when no target
+//! unraisable (a function of another module called through it,
+//! `util.read_lines(p)`, is the same). It is unsafe for a method
+//! (`self.lines()`): an override may return something without `close()`,
+//! and for `async for` when no target
 //! version is configured (`aclosing()` needs 3.10).
 
 use ruff_python_ast::{Expr, Stmt};
@@ -93,12 +95,14 @@ pub(crate) fn fix(fact: &AbandonedGenerator, cx: &FixContext) -> Option<Fix> {
         &text[iter]
     );
     // `aclosing()` is new in 3.10: a guess when no target is configured.
-    let applicability =
-        if fact.callee.contains('.') || (fact.is_async && cx.settings.target_version.is_none()) {
-            Applicability::Unsafe
-        } else {
-            Applicability::Safe
-        };
+    // A dotted callee is a method (an override may return anything) unless
+    // it resolved to another module's function (`util.read_lines()`).
+    let method = fact.callee.contains('.') && fact.defined_in.is_none();
+    let applicability = if method || (fact.is_async && cx.settings.target_version.is_none()) {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
     let mut edits = vec![Edit::replacement(replacement, region)];
     edits.extend(import);
     Some(Fix {

@@ -91,7 +91,8 @@ declare_rule! {
     /// contextlib.closing(gen(...)) as items:` and iterates `items` (or
     /// `enumerate(items)`), re-indented with the file's indentation and
     /// importing `contextlib` if needed. The fix is safe when the generator
-    /// function is called by its name: the loop held the only reference, so
+    /// function is called by its name (or through its module,
+    /// `util.lines()`): the loop held the only reference, so
     /// only the moment of the cleanup changes (at the end of the loop, on
     /// every implementation, and before an exception propagates); an error
     /// raised by the generator's cleanup now propagates instead of being
