@@ -390,9 +390,17 @@ pub struct Resolver<'s> {
 }
 
 impl<'s> Resolver<'s> {
+    /// Whether a star import (`from m import *`) is in force here: a name
+    /// bound nowhere may come from it.
+    pub fn has_star_imports(&self) -> bool {
+        std::iter::once(&self.module)
+            .chain(self.chain.iter())
+            .any(|s| !s.star_imports.is_empty())
+    }
+
     /// The innermost scope that binds `name`, skipping class scopes that are
     /// not the current one.
-    fn binding_scope(&self, name: &str) -> Option<&'s ScopeNames> {
+    pub fn binding_scope(&self, name: &str) -> Option<&'s ScopeNames> {
         let last = self.chain.len().saturating_sub(1);
         for (i, scope) in self.chain.iter().enumerate().rev() {
             if scope.declared_outer.contains(name) {

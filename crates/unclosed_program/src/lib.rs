@@ -331,7 +331,17 @@ impl<'a> Program<'a> {
         {
             return self.classes[class].methods.get(a.attr.id.as_str()).copied();
         }
-        if let Some(qualified) = site.resolver.resolve(func) {
+        // Most calls are of builtins and of local names: told apart without
+        // building the qualified name. `resolve` names an import where the
+        // head is bound by one, a builtin where it is bound nowhere (and no
+        // star import may bind it), nothing where it is bound otherwise.
+        let head = root_name(func)?;
+        let resolves = match site.resolver.binding_scope(head) {
+            Some(scope) => scope.imports.contains_key(head),
+            None if !site.resolver.has_star_imports() => return None,
+            None => true,
+        };
+        if resolves && let Some(qualified) = site.resolver.resolve(func) {
             if qualified.starts_with("builtins.") {
                 return None;
             }
@@ -418,6 +428,16 @@ impl<'a> Program<'a> {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+/// The name a callee starts with (`a` of `a.b.c`), if it is a name with
+/// attributes.
+fn root_name(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(n) => Some(n.id.as_str()),
+        Expr::Attribute(a) => root_name(&a.value),
+        _ => None,
     }
 }
 
