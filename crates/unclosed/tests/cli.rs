@@ -294,3 +294,38 @@ fn summaries_across_files() {
     );
     assert_eq!(alone.status.code(), Some(0), "{}", stdout(&alone));
 }
+
+/// A file that cannot be read twice (a pipe behind `/dev/stdin`) keeps its
+/// text between the two phases: it is checked, not reported as changed.
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_checked_like_a_file() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unclosed"))
+        .args([
+            "check",
+            "--isolated",
+            "--output-format",
+            "concise",
+            "/dev/stdin",
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(LEAKY.as_bytes())
+        .expect("the source is written");
+    let out = child.wait_with_output().expect("the binary ends");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("/dev/stdin:5:9: UC101"), "{text}");
+    assert!(!text.contains("UC000"), "{text}");
+}

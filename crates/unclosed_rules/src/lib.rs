@@ -114,14 +114,23 @@ pub fn check_text(path: &Path, text: String, settings: &Settings) -> FileReport 
 /// needs is kept: the syntax tree and the file's `# noqa` directives, not
 /// the token vector (about as large as the tree) nor the text, which
 /// [`check_loaded`] reads again (and compares with a fingerprint of what
-/// was parsed).
+/// was parsed). The text of a file that cannot be read twice (a pipe,
+/// `/dev/stdin` fed by one) is kept.
 pub struct LoadedFile {
     pub path: PathBuf,
     max_size: u64,
-    loaded: Result<(Fingerprint, ParseResult), String>,
+    loaded: Result<(Text, ParseResult), String>,
 }
 
 type ParseResult = Result<(ModModule, noqa::Directives), unclosed_source::SyntaxError>;
+
+/// What phase 1 keeps of a file's text.
+enum Text {
+    /// A regular file: read again in phase 2.
+    Reread(Fingerprint),
+    /// Anything else: what was read.
+    Kept(Arc<SourceText>),
+}
 
 /// The length and a hash of a file's text, to tell that the text read
 /// again is the one parsed.
@@ -157,6 +166,7 @@ impl LoadedFile {
 
 /// Read and parse a file for [`index_program`] and [`check_loaded`].
 pub fn load_file(path: &Path, max_size: u64) -> LoadedFile {
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
     let loaded = unclosed_source::read(path, max_size)
         .map(|decoded| {
             let text = decoded.text;
@@ -164,7 +174,12 @@ pub fn load_file(path: &Path, max_size: u64) -> LoadedFile {
                 let directives = noqa::directives(parsed.tokens(), &text);
                 (parsed.into_syntax(), directives)
             });
-            (Fingerprint::of(&text), parsed)
+            let kept = if regular {
+                Text::Reread(Fingerprint::of(&text))
+            } else {
+                Text::Kept(Arc::new(SourceText::new(text)))
+            };
+            (kept, parsed)
         })
         .map_err(|err| err.to_string());
     LoadedFile {
@@ -202,23 +217,26 @@ pub fn check_loaded(
     summaries: &Summaries<'_>,
     module: Option<ModuleId>,
 ) -> FileReport {
-    let (fingerprint, parsed) = match &file.loaded {
+    let (text, parsed) = match &file.loaded {
         Ok(loaded) => loaded,
         Err(message) => return FileReport::file_error(&file.path, message.clone()),
     };
     // The text is read again: the tree's ranges are only valid in the text
     // parsed.
-    let source = match unclosed_source::read(&file.path, file.max_size) {
-        Ok(decoded) if Fingerprint::of(&decoded.text) == *fingerprint => {
-            Arc::new(SourceText::new(decoded.text))
-        }
-        Ok(_) => {
-            return FileReport::file_error(
-                &file.path,
-                "the file changed while it was being checked; check it again".to_owned(),
-            );
-        }
-        Err(err) => return FileReport::file_error(&file.path, err.to_string()),
+    let source = match text {
+        Text::Kept(source) => source.clone(),
+        Text::Reread(fingerprint) => match unclosed_source::read(&file.path, file.max_size) {
+            Ok(decoded) if Fingerprint::of(&decoded.text) == *fingerprint => {
+                Arc::new(SourceText::new(decoded.text))
+            }
+            Ok(_) => {
+                return FileReport::file_error(
+                    &file.path,
+                    "the file changed while it was being checked; check it again".to_owned(),
+                );
+            }
+            Err(err) => return FileReport::file_error(&file.path, err.to_string()),
+        },
     };
     let parsed = parsed
         .as_ref()
