@@ -735,12 +735,17 @@ fn any_method_may_acquire(
                     module: self.module,
                     chain: &[],
                 };
+                // A method that imports may bind a factory the module's
+                // names do not show (`from .util import open_log` inside
+                // it): it may acquire.
                 self.found = methods.iter().any(|m| {
                     let site = self
                         .factories
                         .site(resolver, class, receiver(m).map(|(r, _)| r));
-                    self.factories
-                        .may_acquire(&m.body, self.extra, self.catalog, &site)
+                    imports_in(&m.body)
+                        || self
+                            .factories
+                            .may_acquire(&m.body, self.extra, self.catalog, &site)
                 });
             }
             ast::visitor::walk_stmt(self, stmt);
@@ -756,6 +761,26 @@ fn any_method_may_acquire(
     };
     ast::visitor::Visitor::visit_body(&mut finder, suite);
     finder.found
+}
+
+/// Whether a body has an `import` statement (nested ones included).
+fn imports_in(body: &[Stmt]) -> bool {
+    struct Finder(bool);
+    impl<'a> ast::visitor::Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.0 {
+                return;
+            }
+            if matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_)) {
+                self.0 = true;
+            }
+            ast::visitor::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    let mut finder = Finder(false);
+    ast::visitor::Visitor::visit_body(&mut finder, body);
+    finder.0
 }
 
 /// UC404 alone: the `__exit__` methods of every class.

@@ -272,7 +272,7 @@ pub(crate) fn analyze(
     walk_scopes(suite, module, &mut gens);
     let Gens { entries, .. } = gens;
     let status = settle(&entries);
-    if !status.values().any(|s| s.abandoning_leaks()) && !others.imports_analyzed_module() {
+    if !status.values().any(|s| s.abandoning_leaks()) && !others.imports_analyzed_module(suite) {
         return facts;
     }
     // Pass 2: the loops over them.
@@ -644,20 +644,58 @@ impl Others<'_> {
         Some((summary, program.modules[defined_in].name.clone()))
     }
 
-    /// Whether the module imports (at top level) another analyzed module
-    /// or a name of one: only then can it loop over their generators.
-    fn imports_analyzed_module(&self) -> bool {
+    /// Whether the module may call a function of another analyzed module:
+    /// it imports one (or a package above one, or a name of one) at top
+    /// level, or imports anything inside a function or class. Only then
+    /// can it loop over their generators.
+    fn imports_analyzed_module(&self, suite: &[Stmt]) -> bool {
         let program = self.summaries.program();
+        if program.modules.len() < 2 {
+            return false;
+        }
         let module = &program.modules[self.module];
-        module.defs.values().any(|def| match def {
+        let top_level = module.defs.values().any(|def| match def {
             unclosed_program::Def::Import(target) => {
-                let analyzed =
-                    |name: &str| program.module_named(name).is_some_and(|m| m != self.module);
-                analyzed(target) || target.rsplit_once('.').is_some_and(|(m, _)| analyzed(m))
+                program.is_module_or_package(target)
+                    || target
+                        .rsplit_once('.')
+                        .is_some_and(|(m, _)| program.is_module_or_package(m))
             }
             _ => false,
-        })
+        });
+        top_level || imports_inside_definitions(suite)
     }
+}
+
+/// Whether a function or class body of the module has an `import`.
+fn imports_inside_definitions(suite: &[Stmt]) -> bool {
+    struct Finder {
+        depth: usize,
+        found: bool,
+    }
+    impl<'a> ast::visitor::Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.found {
+                return;
+            }
+            match stmt {
+                Stmt::Import(_) | Stmt::ImportFrom(_) if self.depth > 0 => self.found = true,
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                    self.depth += 1;
+                    ast::visitor::walk_stmt(self, stmt);
+                    self.depth -= 1;
+                }
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    let mut finder = Finder {
+        depth: 0,
+        found: false,
+    };
+    ast::visitor::Visitor::visit_body(&mut finder, suite);
+    finder.found
 }
 
 // ---------------------------------------------------------------------

@@ -257,9 +257,16 @@ impl<'p> Summaries<'p> {
             self_name: function.self_name(),
         };
         let catalog = self.module(function.module).catalog;
+        // A generator in a cycle of calls follows only delegations out of
+        // cycles: otherwise what it is would depend on which generator of
+        // the cycle was asked about first (the guard cuts the cycle there).
+        // Generators holding a resource themselves (`os.walk`'s shape) are
+        // found all the same.
+        let recursive = self.program.is_recursive(f);
         generators::generator_summary(function.def, &resolver, catalog, &mut |call, how| {
             self.program
                 .resolve_call(&site, &call.func)
+                .filter(|&g| !(recursive && self.program.is_recursive(g)))
                 .and_then(|g| self.generator_of(g))
                 .is_some_and(|s| generators::delegation_holds(&s, how))
         })

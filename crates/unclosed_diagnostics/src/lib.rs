@@ -141,7 +141,9 @@ pub struct Location {
 #[derive(Debug)]
 pub struct FileReport {
     pub path: PathBuf,
-    /// `None` when the file could not be read or decoded.
+    /// `None` when the file could not be read or decoded (then a `UC000`
+    /// diagnostic says why), and for a file without findings in a check
+    /// run of many files, which does not keep texts it will not show.
     pub source: Option<Arc<SourceText>>,
     pub diagnostics: Vec<Diagnostic>,
 }

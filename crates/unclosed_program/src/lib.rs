@@ -144,6 +144,9 @@ pub struct Program<'a> {
     pub classes: Vec<Class<'a>>,
     pub functions: Vec<Function<'a>>,
     by_name: FxHashMap<String, Option<ModuleId>>,
+    /// Every module's name and the names of the packages above it
+    /// (`pkg`, `pkg.util`), namespace packages included.
+    prefixes: rustc_hash::FxHashSet<String>,
     /// Each module's top-level scope, computed on first need.
     scopes: Vec<OnceLock<ScopeNames>>,
     /// The components of the call graph found so far.
@@ -180,6 +183,7 @@ impl<'a> Program<'a> {
             classes: Vec::new(),
             functions: Vec::new(),
             by_name: FxHashMap::default(),
+            prefixes: Default::default(),
             scopes: Vec::new(),
             components: Mutex::new(Components::default()),
         };
@@ -198,6 +202,14 @@ impl<'a> Program<'a> {
                 defs: FxHashMap::default(),
             });
             program.index_module(id, input.suite);
+        }
+        for module in &program.modules {
+            let name = module.name.as_str();
+            program.prefixes.extend(
+                name.match_indices('.')
+                    .map(|(i, _)| name[..i].to_owned())
+                    .chain([name.to_owned()]),
+            );
         }
         program.scopes = (0..program.modules.len())
             .map(|_| OnceLock::new())
@@ -283,6 +295,12 @@ impl<'a> Program<'a> {
         self.classes[class].methods = methods;
     }
 
+    /// Whether a dotted name is an analyzed module or a package above one
+    /// (what `import pkg.util` binds `pkg` to).
+    pub fn is_module_or_package(&self, name: &str) -> bool {
+        self.prefixes.contains(name)
+    }
+
     /// The module of a dotted name, if exactly one file has it.
     pub fn module_named(&self, name: &str) -> Option<ModuleId> {
         self.by_name.get(name).copied().flatten()
@@ -303,8 +321,9 @@ impl<'a> Program<'a> {
         if f >= self.functions.len() {
             return true;
         }
-        // A poisoned lock only means another thread panicked: the state it
-        // left is whole (each search runs to its end under the lock).
+        // A panic during a search would leave it half done, but nothing
+        // catches panics: the run ends. Recover the lock rather than panic
+        // a second time.
         let mut components = self
             .components
             .lock()

@@ -166,7 +166,11 @@ impl LoadedFile {
 
 /// Read and parse a file for [`index_program`] and [`check_loaded`].
 pub fn load_file(path: &Path, max_size: u64) -> LoadedFile {
-    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    // `/dev/stdin` redirected from a file is a regular file, but reading it
+    // again starts at its end on some systems.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && !path.starts_with("/dev")
+        && !path.starts_with("/proc");
     let loaded = unclosed_source::read(path, max_size)
         .map(|decoded| {
             let text = decoded.text;

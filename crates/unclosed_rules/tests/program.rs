@@ -84,6 +84,7 @@ fn summaries_across_modules() {
             "pkg.cycle_a",
             "pkg.cycle_b",
             "pkg.holders",
+            "pkg.local_imports",
             "pkg.loops",
             "pkg.util"
         ]

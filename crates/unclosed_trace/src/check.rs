@@ -120,7 +120,9 @@ pub fn annotate(report: &mut Report, files: &[PathBuf], reports: &[FileReport]) 
     };
     let mut by_file: HashMap<&Path, Vec<Finding>> = HashMap::new();
     for r in reports {
-        if r.diagnostics.iter().any(|d| d.code == SYNTAX_ERROR_CODE) || r.source.is_none() {
+        // A file that could not be read or parsed has a `UC000`; one
+        // without findings may have no text (a check run drops it).
+        if r.diagnostics.iter().any(|d| d.code == SYNTAX_ERROR_CODE) {
             summary
                 .files_failed
                 .push(r.path.to_string_lossy().into_owned());
@@ -380,5 +382,19 @@ mod tests {
         let s = annotate(&mut report, &[PathBuf::from("/p/bad.py")], &reports);
         assert_eq!(s.files_failed, vec!["/p/bad.py".to_owned()]);
         assert_eq!(s.static_findings, 0);
+    }
+
+    #[test]
+    fn clean_files_without_text_are_not_failures() {
+        // A check run drops the text of a file without findings.
+        let mut report = report_with(&[]);
+        let reports = vec![FileReport {
+            path: PathBuf::from("/p/clean.py"),
+            source: None,
+            diagnostics: Vec::new(),
+        }];
+        let s = annotate(&mut report, &[PathBuf::from("/p/clean.py")], &reports);
+        assert!(s.files_failed.is_empty(), "{:?}", s.files_failed);
+        assert_eq!(s.files_analyzed, 1);
     }
 }
