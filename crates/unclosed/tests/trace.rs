@@ -421,6 +421,23 @@ fn check_marks_each_leak() {
     assert!(["confirmed", "missed"].contains(&status));
 }
 
+/// A file whose leak the static check does not report (silenced here) is
+/// analyzed, not listed as a file that could not be.
+#[test]
+fn check_lists_no_failure_for_a_file_without_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("silenced.py");
+    std::fs::write(
+        &script,
+        "import gc\n\n\ndef leak(path):\n    f = open(path)  # noqa: UC101\n    return f.name\n\n\nleak(__file__)\ngc.collect()\n",
+    )
+    .unwrap();
+    let t = trace(&["--check"], &[python3(), script.to_str().unwrap()]);
+    let check = &t.report["check"];
+    assert_eq!(check["runtime_leak_sites"], 1, "{check:#}");
+    assert_eq!(check["files_failed"], serde_json::json!([]), "{check:#}");
+}
+
 #[test]
 fn not_a_python_command() {
     let t = trace(&["--fail-on-leak"], &["true"]);
