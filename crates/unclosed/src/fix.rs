@@ -11,7 +11,6 @@
 //! warning says so: it is never silently written as UTF-8.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +19,6 @@ use anyhow::Context;
 use rayon::prelude::*;
 use unclosed_config::{Resolved, Resolver};
 use unclosed_diagnostics::{Diagnostic, FileReport};
-use unclosed_source::LoadError;
 
 use crate::progress::Progress;
 
@@ -197,7 +195,7 @@ fn fix_file(
     max_file_size: u64,
 ) -> (FileReport, FileFixes) {
     let mut fixes = FileFixes::default();
-    let bytes = match read_bytes(path, max_file_size) {
+    let bytes = match unclosed_source::read_bytes(path, max_file_size) {
         Ok(bytes) => bytes,
         Err(err) => return (FileReport::file_error(path, err.to_string()), fixes),
     };
@@ -269,28 +267,6 @@ fn fix_file(
     }
     fixes.fixed = outcome.fixed;
     (outcome.report, fixes)
-}
-
-fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, LoadError> {
-    let file = std::fs::File::open(path).map_err(LoadError::Io)?;
-    let len = file.metadata().map_err(LoadError::Io)?.len();
-    if len > max_size {
-        return Err(LoadError::TooLarge {
-            size: len,
-            limit: max_size,
-        });
-    }
-    let mut bytes = Vec::new();
-    file.take(max_size + 1)
-        .read_to_end(&mut bytes)
-        .map_err(LoadError::Io)?;
-    if bytes.len() as u64 > max_size {
-        return Err(LoadError::TooLarge {
-            size: bytes.len() as u64,
-            limit: max_size,
-        });
-    }
-    Ok(bytes)
 }
 
 /// `text` encoded in `encoding` (as `unclosed_source::decode` names it),

@@ -95,6 +95,12 @@ pub struct Decoded {
 
 /// Read and decode a file, refusing files over `max_size` bytes.
 pub fn read(path: &Path, max_size: u64) -> Result<Decoded, LoadError> {
+    decode(&read_bytes(path, max_size)?)
+}
+
+/// A file's bytes, undecoded (what `--fix` writes back in the file's own
+/// encoding), at most `max_size` of them: a larger file is an error.
+pub fn read_bytes(path: &Path, max_size: u64) -> Result<Vec<u8>, LoadError> {
     let file = std::fs::File::open(path).map_err(LoadError::Io)?;
     let meta = file.metadata().map_err(LoadError::Io)?;
     if meta.len() > max_size {
@@ -114,7 +120,7 @@ pub fn read(path: &Path, max_size: u64) -> Result<Decoded, LoadError> {
             limit: max_size,
         });
     }
-    decode(&bytes)
+    Ok(bytes)
 }
 
 /// Decode source bytes the way CPython does.
