@@ -328,6 +328,11 @@ impl<'m> Factories<'m> {
         }
     }
 
+    /// The program's class a `class` statement of the module is.
+    fn class_of(&self, def: &ast::StmtClassDef) -> Option<ClassId> {
+        self.summaries.program().class_of(self.module, def)
+    }
+
     /// Whether a method's body may acquire (the leak analysis's syntactic
     /// pre-filter): a catalog acquirer, a local alias of one (`extra`), or
     /// a call of a factory of the program.
@@ -467,11 +472,7 @@ impl<'m, 'c> ClassWalk<'m, 'c> {
             dynamic: false,
             close: None,
         };
-        let class = self
-            .factories
-            .summaries
-            .program()
-            .class_of(self.factories.module, def);
+        let class = self.factories.class_of(def);
         let mut methods = Vec::new();
         collect_methods(&def.body, &mut methods);
         for m in methods {
@@ -722,11 +723,7 @@ fn any_method_may_acquire(
                 return;
             }
             if let Stmt::ClassDef(c) = stmt {
-                let class = self
-                    .factories
-                    .summaries
-                    .program()
-                    .class_of(self.factories.module, c);
+                let class = self.factories.class_of(c);
                 let mut methods = Vec::new();
                 collect_methods(&c.body, &mut methods);
                 // Only the module's names: a method's own names are looked
@@ -742,7 +739,7 @@ fn any_method_may_acquire(
                     let site = self
                         .factories
                         .site(resolver, class, receiver(m).map(|(r, _)| r));
-                    imports_in(&m.body)
+                    crate::has_import(&m.body, 0)
                         || self
                             .factories
                             .may_acquire(&m.body, self.extra, self.catalog, &site)
@@ -761,26 +758,6 @@ fn any_method_may_acquire(
     };
     ast::visitor::Visitor::visit_body(&mut finder, suite);
     finder.found
-}
-
-/// Whether a body has an `import` statement (nested ones included).
-fn imports_in(body: &[Stmt]) -> bool {
-    struct Finder(bool);
-    impl<'a> ast::visitor::Visitor<'a> for Finder {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if self.0 {
-                return;
-            }
-            if matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_)) {
-                self.0 = true;
-            }
-            ast::visitor::walk_stmt(self, stmt);
-        }
-        fn visit_expr(&mut self, _: &'a Expr) {}
-    }
-    let mut finder = Finder(false);
-    ast::visitor::Visitor::visit_body(&mut finder, body);
-    finder.0
 }
 
 /// UC404 alone: the `__exit__` methods of every class.

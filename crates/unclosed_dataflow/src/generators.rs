@@ -663,39 +663,8 @@ impl Others<'_> {
             }
             _ => false,
         });
-        top_level || imports_inside_definitions(suite)
+        top_level || crate::has_import(suite, 1)
     }
-}
-
-/// Whether a function or class body of the module has an `import`.
-fn imports_inside_definitions(suite: &[Stmt]) -> bool {
-    struct Finder {
-        depth: usize,
-        found: bool,
-    }
-    impl<'a> ast::visitor::Visitor<'a> for Finder {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if self.found {
-                return;
-            }
-            match stmt {
-                Stmt::Import(_) | Stmt::ImportFrom(_) if self.depth > 0 => self.found = true,
-                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
-                    self.depth += 1;
-                    ast::visitor::walk_stmt(self, stmt);
-                    self.depth -= 1;
-                }
-                _ => ast::visitor::walk_stmt(self, stmt),
-            }
-        }
-        fn visit_expr(&mut self, _: &'a Expr) {}
-    }
-    let mut finder = Finder {
-        depth: 0,
-        found: false,
-    };
-    ast::visitor::Visitor::visit_body(&mut finder, suite);
-    finder.found
 }
 
 // ---------------------------------------------------------------------

@@ -496,6 +496,43 @@ fn imported_modules(suite: &[Stmt]) -> Vec<&str> {
     imports.0
 }
 
+/// Whether `body` has an `import` statement inside at least `depth`
+/// function or class definitions (0: anywhere in it). Only statements are
+/// visited.
+pub(crate) fn has_import(body: &[Stmt], depth: usize) -> bool {
+    struct Finder {
+        depth: usize,
+        min_depth: usize,
+        found: bool,
+    }
+    impl<'a> ast::visitor::Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.found {
+                return;
+            }
+            match stmt {
+                Stmt::Import(_) | Stmt::ImportFrom(_) => {
+                    self.found = self.depth >= self.min_depth;
+                }
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {
+                    self.depth += 1;
+                    ast::visitor::walk_stmt(self, stmt);
+                    self.depth -= 1;
+                }
+                _ => ast::visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+    }
+    let mut finder = Finder {
+        depth: 0,
+        min_depth: depth,
+        found: false,
+    };
+    ast::visitor::Visitor::visit_body(&mut finder, body);
+    finder.found
+}
+
 /// What the code around an acquisition says it expects, found in one walk
 /// of a body (nested definitions are other bodies).
 #[derive(Default)]
